@@ -1,0 +1,1 @@
+"""Tertulia: a self-hosted chat widget and visitor hub."""

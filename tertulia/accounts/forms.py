@@ -1,0 +1,45 @@
+import math
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tertulia.accounts import throttle
+
+
+class LoginForm(AuthenticationForm):
+    """E-mail and password, refused for a while after too many failed tries."""
+
+    username = forms.EmailField(
+        label=_("E-mail"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        "invalid_login": _("That e-mail and password do not match an account."),
+        "inactive": _("This account is disabled."),
+    }
+
+    locked_seconds = 0
+
+    def clean(self):
+        email = self.cleaned_data.get("username") or ""
+        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        self.locked_seconds = throttle.seconds_locked(email=email, ip=ip)
+        if self.locked_seconds:
+            minutes = math.ceil(self.locked_seconds / 60)
+            raise forms.ValidationError(
+                ngettext(
+                    "Too many failed attempts. Try again in %(minutes)d minute.",
+                    "Too many failed attempts. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if email:
+                throttle.record_failure(email=email, ip=ip)
+            raise

@@ -1,0 +1,8 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="visitors:list"), name="home"),
+    path("", include("tertulia.accounts.urls")),
+    path("visitors/", include("tertulia.visitors.urls")),
+]

@@ -1,0 +1,84 @@
+"""The conversation: messages of every kind, and the audit trail of status changes."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tertulia.accounts.models import Workspace
+from tertulia.visitors.choices import VisitorStatus
+from tertulia.visitors.models import Visitor
+
+
+class Sender(models.TextChoices):
+    BOT = "bot", _("Bot")
+    VISITOR = "visitor", _("Visitor")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("System")
+
+
+class MessageKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    OPTIONS = "options", _("Options offered")
+    OPTION_CHOICE = "option_choice", _("Option chosen")
+    FORM = "form", _("Form asked")
+    FORM_SUBMISSION = "form_submission", _("Form submitted")
+    STATUS_CHANGE = "status_change", _("Status change")
+    NOTE = "note", _("Note")
+
+
+class Message(models.Model):
+    """One entry of a conversation. Structured parts (options, form fields) live in `payload`.
+
+    payload by kind:
+      options          {"options": [{"id", "label"}], "chosen": id | null}
+      option_choice    {"option": id, "label": str}
+      form             {"fields": [{"name", "label", "type", "required"}]}
+      form_submission  {"fields": [{"name", "label", "value"}]}
+      status_change    {"from": status, "to": status, "node": str | null}
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="messages")
+    sender = models.CharField(max_length=10, choices=Sender.choices)
+    kind = models.CharField(max_length=20, choices=MessageKind.choices, default=MessageKind.TEXT)
+    text = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set by the widget on every send, so a retried send is stored once.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique when set)
+    created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["visitor", "id"], name="message_by_visitor")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visitor", "client_id"], name="message_client_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}/{self.kind}: {self.text[:40]}"
+
+
+class StatusChange(models.Model):
+    """Who or what moved a visitor from one status to another, and when."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=VisitorStatus.choices)
+    to_status = models.CharField(max_length=16, choices=VisitorStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set when a flow's Notification node made the change: the node's id and its label.
+    flow_node = models.CharField(max_length=64, blank=True)
+    flow_node_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["visitor", "id"], name="status_change_by_visitor")]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_id}: {self.from_status} -> {self.to_status}"

@@ -1,0 +1,31 @@
+"""The dashboard socket: a logged-in member hears the events of their own workspace."""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from tertulia.accounts.selectors import member_for_user
+from tertulia.realtime.publish import workspace_group
+
+
+class DashboardConsumer(AsyncJsonWebsocketConsumer):
+    group: str | None = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        member = await database_sync_to_async(member_for_user)(user=user) if user else None
+        if member is None:
+            await self.close(code=4401)
+            return
+        self.group = workspace_group(member.workspace_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        """The dashboard only listens; anything it sends is ignored."""
+
+    async def dashboard_event(self, message):
+        await self.send_json({"event": message["event"], "data": message["data"]})

@@ -1,0 +1,113 @@
+// Tertulia dashboard behaviour: the page works without this file; it adds the slide-over
+// panel niceties and keyboard shortcuts. No inline scripts (Content-Security-Policy).
+(function () {
+  "use strict";
+
+  const panel = () => document.getElementById("panel");
+  const rows = () => Array.from(document.querySelectorAll("#results tr[data-row]"));
+
+  function isTyping(target) {
+    return target.closest("input, textarea, select, [contenteditable='true']") !== null;
+  }
+
+  function markOpenRow() {
+    const detail = document.getElementById("visitor-detail");
+    const openId = detail && !panel()?.hidden ? detail.dataset.visitor : null;
+    rows().forEach((row) => {
+      if (row.dataset.visitor === openId) row.setAttribute("aria-selected", "true");
+      else row.removeAttribute("aria-selected");
+    });
+  }
+
+  function scrollConversationToEnd(root) {
+    root.querySelectorAll("[data-conversation]").forEach((list) => {
+      const scroller = list.closest(".panel") || list;
+      scroller.scrollTop = scroller.scrollHeight;
+    });
+  }
+
+  function closePanel(url) {
+    const aside = panel();
+    if (!aside || aside.hidden) return;
+    aside.hidden = true;
+    aside.replaceChildren();
+    if (url) history.pushState({ htmx: true }, "", url);
+    markOpenRow();
+    const cursor = document.querySelector("#results tr.is-cursor .row-link");
+    if (cursor) cursor.focus();
+  }
+
+  // A click anywhere on a row opens it, like a click on its name.
+  document.addEventListener("click", (event) => {
+    const close = event.target.closest("[data-close-panel]");
+    if (close) {
+      event.preventDefault();
+      closePanel(close.href);
+      return;
+    }
+    const row = event.target.closest("#results tr[data-row]");
+    if (row && !event.target.closest("a, button, input, select")) {
+      row.querySelector(".row-link").click();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail.target;
+    if (target.id === "panel") {
+      target.hidden = false;
+      if (target.querySelector("[data-conversation]")) scrollConversationToEnd(target);
+    }
+    markOpenRow();
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    scrollConversationToEnd(document);
+    markOpenRow();
+  });
+
+  // Keyboard shortcuts; never while typing in a field.
+  function moveCursor(step) {
+    const list = rows();
+    if (!list.length) return;
+    const current = list.findIndex((row) => row.classList.contains("is-cursor"));
+    const next = Math.max(0, Math.min(list.length - 1, current === -1 ? 0 : current + step));
+    list.forEach((row) => row.classList.remove("is-cursor"));
+    list[next].classList.add("is-cursor");
+    list[next].querySelector(".row-link").focus();
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    const dialog = document.getElementById("shortcuts");
+    if (event.key === "Escape") {
+      if (dialog && dialog.open) return;
+      const close = document.querySelector("#panel:not([hidden]) [data-close-panel]");
+      if (close) {
+        event.preventDefault();
+        closePanel(close.href);
+      }
+      return;
+    }
+    if (isTyping(event.target)) return;
+    if (event.key === "/") {
+      const search = document.getElementById("visitor-search");
+      if (search) {
+        event.preventDefault();
+        search.focus();
+        search.select();
+      }
+    } else if (event.key === "j") {
+      moveCursor(1);
+    } else if (event.key === "k") {
+      moveCursor(-1);
+    } else if (event.key === "?") {
+      if (dialog) dialog.showModal();
+    } else if (/^[1-5]$/.test(event.key)) {
+      const button = document.querySelector(`#visitor-detail [data-shortcut="${event.key}"]`);
+      if (button) {
+        event.preventDefault();
+        button.click();
+      }
+    }
+  });
+})();

@@ -1,0 +1,152 @@
+"""The Visitors page's filters: parsed once from the URL, then used by the list, the tab counts
+and both exports alike, so what is exported is what is on screen."""
+
+import datetime as dt
+from dataclasses import dataclass, fields, replace
+
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tertulia.visitors.choices import VisitorStatus
+from tertulia.visitors.text import digits, search_term
+
+SORTS = {
+    "-created": (F("created_at").desc(), F("id").desc()),
+    "created": (F("created_at").asc(), F("id").asc()),
+    "name": (F("name").asc(nulls_last=True), F("id").asc()),
+    "-name": (F("name").desc(nulls_last=True), F("id").desc()),
+}
+PAGE_SIZES = (25, 50, 100)
+
+
+class VisitorFilterForm(forms.Form):
+    """Validates the query string; a bad value is reported and then ignored, never a 500."""
+
+    status = forms.ChoiceField(choices=VisitorStatus.choices, required=False)
+    q = forms.CharField(max_length=200, required=False, strip=True)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False, strip=True)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False, strip=True)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False, strip=True)
+    country = forms.RegexField(
+        label=_("Country"),
+        regex=r"^[A-Za-z]{2}$",
+        required=False,
+        strip=True,
+        error_messages={"invalid": _("Choose a country from the list.")},
+    )
+    region = forms.CharField(label=_("Region"), max_length=120, required=False, strip=True)
+    city = forms.CharField(label=_("City"), max_length=120, required=False, strip=True)
+    started_from = forms.DateField(label=_("Started from"), required=False)
+    started_to = forms.DateField(label=_("Started until"), required=False)
+    engaged = forms.BooleanField(label=_("Engaged only"), required=False)
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
+    per_page = forms.TypedChoiceField(
+        label=_("Per page"),
+        choices=[(n, n) for n in PAGE_SIZES],
+        coerce=int,
+        required=False,
+        empty_value=PAGE_SIZES[0],
+    )
+    page = forms.IntegerField(min_value=1, max_value=10_000_000, required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("started_from"), data.get("started_to")
+        if start and end and start > end:
+            self.add_error("started_to", _("The end date is before the start date."))
+        return data
+
+
+@dataclass(frozen=True)
+class VisitorFilters:
+    """Everything that selects and orders the visitors shown on one page."""
+
+    status: str = VisitorStatus.NEW
+    q: str = ""
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    country: str = ""
+    region: str = ""
+    city: str = ""
+    started_from: dt.date | None = None
+    started_to: dt.date | None = None
+    engaged: bool = False
+    sort: str = "-created"
+    per_page: int = PAGE_SIZES[0]
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> tuple["VisitorFilters", dict]:
+        """Parse the URL's query string; returns the filters and the errors of rejected values."""
+        form = VisitorFilterForm(query)
+        form.is_valid()
+        values = {}
+        for field in fields(cls):
+            value = form.cleaned_data.get(field.name)
+            if value not in (None, ""):
+                values[field.name] = value
+        if "country" in values:
+            values["country"] = values["country"].upper()
+        return cls(**values), dict(form.errors)
+
+    @property
+    def is_filtering(self) -> bool:
+        """True when anything narrows the list beyond the status tab."""
+        return any(getattr(self, name) != getattr(DEFAULTS, name) for name in FILTER_FIELDS)
+
+    def with_page(self, page: int) -> "VisitorFilters":
+        return replace(self, page=page)
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        """Narrow a visitor queryset by every filter except the status tab."""
+        conditions = Q()
+        if self.q:
+            conditions &= Q(search_text__contains=search_term(self.q))
+        if self.name:
+            conditions &= Q(name__icontains=self.name)
+        if self.email:
+            conditions &= Q(email__icontains=self.email)
+        if self.phone and digits(self.phone):
+            conditions &= Q(phone_digits__contains=digits(self.phone))
+        if self.country:
+            conditions &= Q(country=self.country)
+        if self.region:
+            conditions &= Q(region__iexact=self.region)
+        if self.city:
+            conditions &= Q(city__iexact=self.city)
+        if self.started_from:
+            conditions &= Q(created_at__gte=_local_midnight(self.started_from))
+        if self.started_to:
+            conditions &= Q(created_at__lt=_local_midnight(self.started_to + dt.timedelta(days=1)))
+        if self.engaged:
+            conditions &= Q(engaged=True)
+        return queryset.filter(conditions)
+
+    @property
+    def ordering(self) -> tuple:
+        return SORTS[self.sort]
+
+
+DEFAULTS = VisitorFilters()
+# The fields that narrow the list (as opposed to tab, sort and paging).
+FILTER_FIELDS = (
+    "q",
+    "name",
+    "email",
+    "phone",
+    "country",
+    "region",
+    "city",
+    "started_from",
+    "started_to",
+    "engaged",
+)
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    """The start of a day in the member's (active) time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

@@ -1,0 +1,45 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tertulia.accounts.models import Workspace
+from tertulia.flows.models import Bot
+from tertulia.visitors.seeding import seed_visitors
+
+
+class Command(BaseCommand):
+    help = "Generate realistic visitors with conversations in a workspace (bulk inserts)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--visitors", type=int, required=True)
+        parser.add_argument("--messages-per-visitor", type=int, default=8)
+        parser.add_argument("--workspace", required=True, help="Name of an existing workspace.")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed, for repeatable data.")
+
+    def handle(self, *args, visitors, messages_per_visitor, workspace, seed, **options):
+        if visitors < 0 or messages_per_visitor < 1:
+            raise CommandError("--visitors must be 0 or more and --messages-per-visitor 1 or more.")
+        try:
+            space = Workspace.objects.get(name=workspace)
+        except Workspace.DoesNotExist:
+            raise CommandError(
+                f"No workspace named {workspace!r}. Create it with `tertulia createadmin`."
+            ) from None
+        bot = Bot.objects.filter(workspace=space).first() or Bot.objects.create(
+            workspace=space, name="Website bot"
+        )
+        started = time.perf_counter()
+
+        def progress(done: int) -> None:
+            if done % 10_000 == 0 or done == visitors:
+                self.stdout.write(f"  {done:,} visitors ({time.perf_counter() - started:.1f} s)")
+
+        made = seed_visitors(
+            workspace=space,
+            bot=bot,
+            count=visitors,
+            messages_per_visitor=messages_per_visitor,
+            seed=seed,
+            progress=progress,
+        )
+        self.stdout.write(f"Seeded {made:,} visitors in {time.perf_counter() - started:.1f} s.")

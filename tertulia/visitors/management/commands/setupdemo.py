@@ -1,0 +1,38 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from tertulia.accounts.models import Role, Workspace
+from tertulia.accounts.services import member_add, workspace_create_with_owner
+from tertulia.flows.models import Bot
+
+DEMO_WORKSPACE = "Demo"
+DEMO_EMAIL = "demo@tertulia.test"
+DEMO_PASSWORD = "tertulia-demo"  # noqa: S105 (a published demo login)
+
+
+class Command(BaseCommand):
+    help = "Create the demo workspace with visitors once, and print its login."
+
+    def handle(self, *args, **options):
+        if not Workspace.objects.filter(name=DEMO_WORKSPACE).exists():
+            member = workspace_create_with_owner(
+                workspace_name=DEMO_WORKSPACE,
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                name="Ana Demo",
+            )
+            member_add(
+                workspace=member.workspace,
+                email="agente@tertulia.test",
+                password=DEMO_PASSWORD,
+                role=Role.AGENT,
+                name="Carlos Agente",
+                language="es",
+            )
+            Bot.objects.create(workspace=member.workspace, name="Website bot")
+            call_command("seed", visitors=240, workspace=DEMO_WORKSPACE, stdout=self.stdout)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (Spanish-speaking agent: agente@tertulia.test)"
+            )
+        )

@@ -1,0 +1,97 @@
+"""The visitor: one person who opened a bot's widget."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tertulia.accounts.models import Workspace
+from tertulia.flows.models import Bot
+from tertulia.visitors.choices import DeviceType, VisitorStatus
+from tertulia.visitors.text import digits, search_text_for
+
+# How a visitor who has not given a name is shown.
+UNNAMED = _("Visitor #%(number)s")
+
+
+class Visitor(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="visitors")
+    bot = models.ForeignKey(Bot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    number = models.PositiveBigIntegerField(_("number"))
+
+    # Contact details; empty until the visitor gives them (name is NULL so unnamed sort last).
+    name = models.CharField(_("name"), max_length=200, null=True, blank=True)  # noqa: DJ001
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)  # E.164 when it parses
+    phone_digits = models.CharField(max_length=32, blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=VisitorStatus.choices, default=VisitorStatus.NEW
+    )
+    engaged = models.BooleanField(_("engaged"), default=False)
+    message_count = models.PositiveIntegerField(_("messages"), default=0)
+
+    # Location: ISO 3166-1 alpha-2 country code, localized at display.
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    region = models.CharField(_("region"), max_length=120, blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+
+    # Device and visit.
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.TextField(blank=True)
+    browser = models.CharField(_("browser"), max_length=80, blank=True)
+    os = models.CharField(_("operating system"), max_length=80, blank=True)
+    device_type = models.CharField(
+        _("device"), max_length=10, choices=DeviceType.choices, blank=True
+    )
+    language = models.CharField(_("language"), max_length=35, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    referrer = models.TextField(_("referrer"), blank=True)
+    landing_page = models.TextField(_("landing page"), blank=True)
+    attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+
+    # When the widget was first opened, which is when the conversation starts.
+    created_at = models.DateTimeField(_("created"), db_default=models.functions.Now())
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "number"], name="visitor_number_unique"),
+        ]
+        indexes = [
+            # The list: one status tab, newest or oldest first (id breaks ties).
+            models.Index(
+                fields=["workspace", "status", "created_at", "id"], name="visitor_tab_date"
+            ),
+            # The list sorted by name.
+            models.Index(fields=["workspace", "status", "name", "id"], name="visitor_tab_name"),
+            # Date range across tabs (the tab counts) and location filters. Contains-searches on
+            # name, e-mail, phone and the search box use trigram indexes on PostgreSQL (migration).
+            models.Index(fields=["workspace", "created_at", "status"], name="visitor_started"),
+            models.Index(
+                fields=["workspace", "country", "region", "city"], name="visitor_location"
+            ),
+            models.Index(fields=["workspace", "phone_digits"], name="visitor_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_fields()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "phone_digits", "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """The visitor's name, or "Visitor #N" when none was given."""
+        return self.name or UNNAMED % {"number": self.number}
+
+    @property
+    def status_choice(self) -> VisitorStatus:
+        return VisitorStatus(self.status)
+
+    def refresh_search_fields(self) -> None:
+        """Recompute the derived columns that filters and search read."""
+        self.phone_digits = digits(self.phone)
+        self.search_text = search_text_for(self.name, self.email, self.phone_digits)

@@ -1,0 +1,132 @@
+"""Reads for the Visitors page: rows and tab counts from one filter object."""
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from tertulia.accounts.models import Workspace
+from tertulia.visitors.choices import VisitorStatus
+from tertulia.visitors.filters import VisitorFilters
+from tertulia.visitors.models import Visitor
+
+# The columns the list and the exports read; the rest of a visitor stays in the database.
+LIST_COLUMNS = (
+    "id",
+    "number",
+    "name",
+    "email",
+    "phone",
+    "status",
+    "country",
+    "region",
+    "city",
+    "engaged",
+    "created_at",
+)
+
+
+@dataclass(frozen=True)
+class VisitorPage:
+    """One page of the list with everything the page shows around it."""
+
+    rows: list[Visitor]
+    counts: dict[str, int]
+    filters: VisitorFilters
+    number: int
+    num_pages: int
+
+    @property
+    def status(self) -> VisitorStatus:
+        return VisitorStatus(self.filters.status)
+
+    @property
+    def tabs(self) -> list[tuple[VisitorStatus, int]]:
+        """Each status tab with its count, in pipeline order."""
+        return [(status, self.counts[status.value]) for status in VisitorStatus]
+
+    @property
+    def total_all_tabs(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def total(self) -> int:
+        """Visitors in the current tab that match the filters."""
+        return self.counts[self.filters.status]
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.filters.per_page + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+
+def visitor_filtered(*, workspace: Workspace, filters: VisitorFilters) -> QuerySet[Visitor]:
+    """All of a workspace's visitors that match the filters, in every status."""
+    return filters.apply(Visitor.objects.filter(workspace=workspace))
+
+
+def visitor_tab_counts(*, workspace: Workspace, filters: VisitorFilters) -> dict[str, int]:
+    """How many visitors each status tab holds under the filters: one grouped query."""
+    grouped = (
+        visitor_filtered(workspace=workspace, filters=filters)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    counts = dict.fromkeys(VisitorStatus.values, 0)
+    counts.update(dict(grouped))
+    return counts
+
+
+def visitor_matching(*, workspace: Workspace, filters: VisitorFilters) -> QuerySet[Visitor]:
+    """The visitors of the current tab under the filters, in the chosen order."""
+    return (
+        visitor_filtered(workspace=workspace, filters=filters)
+        .filter(status=filters.status)
+        .order_by(*filters.ordering)
+        .only(*LIST_COLUMNS)
+    )
+
+
+def visitor_page(*, workspace: Workspace, filters: VisitorFilters) -> VisitorPage:
+    """The rows of the requested page and the tab counts (two queries in all)."""
+    counts = visitor_tab_counts(workspace=workspace, filters=filters)
+    per_page = filters.per_page
+    num_pages = max(1, math.ceil(counts[filters.status] / per_page))
+    number = min(filters.page, num_pages)
+    offset = (number - 1) * per_page
+    rows = list(visitor_matching(workspace=workspace, filters=filters)[offset : offset + per_page])
+    return VisitorPage(
+        rows=rows,
+        counts=counts,
+        filters=filters.with_page(number),
+        number=number,
+        num_pages=num_pages,
+    )
+
+
+def visitor_get(*, workspace: Workspace, visitor_id: int) -> Visitor:
+    """One visitor of this workspace; raises Visitor.DoesNotExist for any other."""
+    return Visitor.objects.select_related("bot").get(workspace=workspace, pk=visitor_id)
+
+
+def visitor_countries(*, workspace: Workspace) -> list[str]:
+    """The country codes present among the workspace's visitors, for the filter's select."""
+    return list(
+        Visitor.objects.filter(workspace=workspace)
+        .exclude(country="")
+        .order_by("country")
+        .values_list("country", flat=True)
+        .distinct()
+    )

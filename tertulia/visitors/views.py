@@ -1,0 +1,208 @@
+"""The Visitors page: list with tabs and filters, the slide-over panel, the full page, status
+changes and exports. Views are thin: selectors read, services write."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from tertulia.accounts.decorators import member_required
+from tertulia.conversations.selectors import conversation_slice, status_history
+from tertulia.core import exports
+from tertulia.core.htmx import wants_fragment
+from tertulia.core.streaming import in_request_thread
+from tertulia.visitors import selectors
+from tertulia.visitors.choices import VisitorStatus
+from tertulia.visitors.exports import ExportLabels, export_rows
+from tertulia.visitors.filters import PAGE_SIZES, VisitorFilterForm, VisitorFilters
+from tertulia.visitors.models import Visitor
+from tertulia.visitors.services import visitor_set_status
+
+PANEL_TABS = {"info": gettext_lazy("Info"), "conversation": gettext_lazy("Conversation")}
+HX_REFRESH_LIST = "visitors-changed"
+
+
+def _visitor_or_404(request, visitor_id: int) -> Visitor:
+    try:
+        return selectors.visitor_get(workspace=request.member.workspace, visitor_id=visitor_id)
+    except Visitor.DoesNotExist:
+        raise Http404(_("No such visitor.")) from None
+
+
+def _detail_context(request, visitor: Visitor, *, layout: str, tab: str) -> dict:
+    """What the panel and the full page show of one visitor."""
+    tab = tab if tab in PANEL_TABS else "info"
+    needs_conversation = layout == "page" or tab == "conversation"
+    return {
+        "visitor": visitor,
+        "layout": layout,
+        "tab": tab,
+        "statuses": list(VisitorStatus),
+        "panel_tabs": PANEL_TABS.items(),
+        "history": status_history(visitor=visitor) if layout == "page" or tab == "info" else [],
+        "conversation": conversation_slice(visitor=visitor) if needs_conversation else None,
+    }
+
+
+@require_GET
+@member_required
+def visitor_list(request):
+    """The list. Renders the whole page, or only #results when htmx asks for it."""
+    filters, errors = VisitorFilters.from_query(request.GET)
+    workspace = request.member.workspace
+    page = selectors.visitor_page(workspace=workspace, filters=filters)
+    context = {
+        "page": page,
+        "filters": page.filters,
+        "errors": errors,
+        "statuses": list(VisitorStatus),
+        "page_sizes": PAGE_SIZES,
+    }
+    if wants_fragment(request, "results"):
+        return render(request, "visitors/list.html#results", context)
+    context["form"] = VisitorFilterForm(initial=filters.__dict__)
+    context["countries"] = selectors.visitor_countries(workspace=workspace)
+    open_id = request.GET.get("open", "")
+    if open_id:
+        if not open_id.isdigit():
+            raise Http404(_("No such visitor."))
+        visitor = _visitor_or_404(request, int(open_id))
+        context.update(
+            _detail_context(request, visitor, layout="panel", tab=request.GET.get("panel", ""))
+        )
+    return render(request, "visitors/list.html", context)
+
+
+@require_GET
+@member_required
+def visitor_panel(request, visitor_id: int):
+    """The slide-over panel's content (htmx); a plain visit lands on the list with it open."""
+    visitor = _visitor_or_404(request, visitor_id)
+    tab = request.GET.get("panel", "info")
+    if not request.htmx:
+        query = request.GET.copy()
+        query["open"] = visitor.pk
+        return redirect(f"{reverse('visitors:list')}?{query.urlencode()}")
+    return render(
+        request, "visitors/_detail.html", _detail_context(request, visitor, layout="panel", tab=tab)
+    )
+
+
+@require_GET
+@member_required
+def visitor_detail(request, visitor_id: int):
+    """The full page of one visitor."""
+    visitor = _visitor_or_404(request, visitor_id)
+    return render(
+        request,
+        "visitors/detail.html",
+        _detail_context(request, visitor, layout="page", tab="info"),
+    )
+
+
+@require_POST
+@member_required
+def visitor_status(request, visitor_id: int):
+    """Change the status by hand; from the panel or the full page."""
+    visitor = _visitor_or_404(request, visitor_id)
+    status = request.POST.get("status", "")
+    if status not in VisitorStatus.values:
+        return HttpResponse(
+            _("Unknown status."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    changed = visitor_set_status(visitor=visitor, status=status, actor=request.user)
+    if request.htmx:
+        layout = "page" if request.POST.get("layout") == "page" else "panel"
+        tab = request.GET.get("panel", "info")
+        response = render(
+            request,
+            "visitors/_detail.html",
+            _detail_context(request, visitor, layout=layout, tab=tab),
+        )
+        if changed:
+            response["HX-Trigger"] = HX_REFRESH_LIST
+        return response
+    if changed:
+        messages.success(
+            request,
+            _("%(visitor)s is now %(status)s.")
+            % {"visitor": visitor.display_name, "status": VisitorStatus(status).label},
+        )
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("visitors:detail", args=[visitor.pk])
+    return redirect(next_url)
+
+
+@require_GET
+@member_required
+def visitor_messages(request, visitor_id: int):
+    """Older messages of a conversation, loaded on demand."""
+    visitor = _visitor_or_404(request, visitor_id)
+    before = request.GET.get("before", "")
+    if not before.isdigit():
+        return HttpResponse(
+            _("Bad message cursor."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    return render(
+        request,
+        "visitors/_messages.html",
+        {
+            "visitor": visitor,
+            "conversation": conversation_slice(visitor=visitor, before_id=int(before)),
+        },
+    )
+
+
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", exports.csv_chunks),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.xlsx_chunks,
+    ),
+}
+
+
+@require_GET
+@member_required
+def visitor_export(request, fmt: str):
+    """Exactly the rows of the current page, or with scope=all every row matching the filters."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(_("Unknown export format."))
+    filters, _errors = VisitorFilters.from_query(request.GET)
+    workspace = request.member.workspace
+    export_all = request.GET.get("scope") == "all"
+    if export_all:
+        total = selectors.visitor_tab_counts(workspace=workspace, filters=filters)[filters.status]
+        if fmt == "xlsx" and total > exports.XLSX_MAX_ROWS:
+            return render(
+                request,
+                "visitors/export_refused.html",
+                {
+                    "total": total,
+                    "limit": exports.XLSX_MAX_ROWS,
+                    "csv_query": request.GET.urlencode(),
+                },
+                status=413,
+            )
+        visitors = selectors.visitor_matching(workspace=workspace, filters=filters).iterator(
+            chunk_size=2000
+        )
+    else:
+        page = selectors.visitor_page(workspace=workspace, filters=filters)
+        filters, visitors = page.filters, page.rows
+    content_type, writer = EXPORT_FORMATS[fmt]
+    labels = ExportLabels.current()
+    chunks = writer(labels.headers, export_rows(visitors, labels))
+    response = StreamingHttpResponse(in_request_thread(chunks), content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    scope = "all" if export_all else f"page{filters.page}"
+    response["Content-Disposition"] = (
+        f'attachment; filename="visitors-{filters.status}-{scope}-{stamp}.{fmt}"'
+    )
+    return response
