@@ -22,6 +22,10 @@ class LoginForm(AuthenticationForm):
 
     locked_seconds = 0
 
+    def clean_username(self) -> str:
+        """Addresses are stored lower-case; people type them any way."""
+        return self.cleaned_data["username"].strip().lower()
+
     def clean(self):
         email = self.cleaned_data.get("username") or ""
         ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""

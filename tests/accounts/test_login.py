@@ -1,0 +1,90 @@
+import pytest
+from django.contrib.auth.hashers import identify_hasher
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+LOGIN = reverse("accounts:login")
+
+
+def test_login_with_email_and_password(owner):
+    client = Client()
+    response = client.post(LOGIN, {"username": "OWNER@acme.test", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("visitors:list")
+    assert client.get(reverse("visitors:list")).status_code == 200
+
+
+def test_wrong_password_is_a_clear_error(owner):
+    response = Client().post(LOGIN, {"username": "owner@acme.test", "password": "nope"})
+    assert response.status_code == 200
+    assert "That e-mail and password do not match an account." in response.content.decode()
+
+
+def test_throttled_after_ten_failures_for_that_account_and_ip(owner):
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(10):
+        assert (
+            client.post(LOGIN, {"username": "owner@acme.test", "password": "bad"}).status_code
+            == 200
+        )
+    response = client.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many failed attempts. Try again in 15 minutes." in response.content.decode()
+    # Another IP, or another account from this IP, is not locked out.
+    other_ip = Client(REMOTE_ADDR="203.0.113.10")
+    assert (
+        other_ip.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD}).status_code
+        == 302
+    )
+    assert client.post(LOGIN, {"username": "someone@acme.test", "password": "x"}).status_code == 200
+
+
+def test_success_clears_earlier_failures(owner):
+    client = Client(REMOTE_ADDR="203.0.113.20")
+    for _ in range(9):
+        client.post(LOGIN, {"username": "owner@acme.test", "password": "bad"})
+    assert (
+        client.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD}).status_code == 302
+    )
+    client.logout()
+    for _ in range(9):
+        client.post(LOGIN, {"username": "owner@acme.test", "password": "bad"})
+    assert (
+        client.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD}).status_code == 302
+    )
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"])
+def test_passwords_are_hashed_with_argon2(db):
+    from tertulia.accounts.models import User
+
+    user = User.objects.create_user("argon@acme.test", "correct horse battery")
+    assert identify_hasher(user.password).algorithm == "argon2"
+    assert user.check_password("correct horse battery")
+
+
+def test_logout_is_a_post(owner_client):
+    assert owner_client.get(reverse("accounts:logout")).status_code == 405
+    assert owner_client.post(reverse("accounts:logout")).status_code == 302
+    assert owner_client.get(reverse("visitors:list")).status_code == 302
+
+
+def test_user_without_workspace_is_refused(db):
+    from tertulia.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_user("loner@x.test", PASSWORD))
+    assert client.get(reverse("visitors:list")).status_code == 403
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", ""])
+def test_unknown_time_zone_is_rejected(db, zone):
+    from django.core.exceptions import ValidationError
+
+    from tertulia.accounts.models import User
+
+    user = User(email="tz@x.test", timezone=zone)
+    with pytest.raises(ValidationError):
+        user.full_clean()

@@ -1,0 +1,54 @@
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from tertulia.config.asgi import application
+from tertulia.realtime.consumers import DashboardConsumer
+from tertulia.realtime.publish import publish_on_commit
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+@pytest.mark.django_db(transaction=True)
+async def test_anonymous_socket_is_closed():
+    communicator = WebsocketCommunicator(DashboardConsumer.as_asgi(), "/ws/dashboard/")
+    communicator.scope["user"] = AnonymousUser()
+    connected, code = await communicator.connect()
+    assert not connected and code == 4401
+
+
+@pytest.mark.anyio
+@pytest.mark.django_db(transaction=True)
+async def test_member_hears_only_their_workspace(owner, other_owner):
+    from asgiref.sync import sync_to_async
+
+    mine = WebsocketCommunicator(DashboardConsumer.as_asgi(), "/ws/dashboard/")
+    mine.scope["user"] = owner.user
+    theirs = WebsocketCommunicator(DashboardConsumer.as_asgi(), "/ws/dashboard/")
+    theirs.scope["user"] = other_owner.user
+    assert (await mine.connect())[0] and (await theirs.connect())[0]
+
+    await sync_to_async(publish_on_commit)(
+        workspace_id=owner.workspace_id, event="visitor.status_changed", data={"visitor": 1}
+    )
+
+    assert await mine.receive_json_from() == {
+        "event": "visitor.status_changed",
+        "data": {"visitor": 1},
+    }
+    assert await theirs.receive_nothing()
+    await mine.disconnect()
+    await theirs.disconnect()
+
+
+@pytest.mark.anyio
+async def test_foreign_origin_is_refused():
+    communicator = WebsocketCommunicator(
+        application, "/ws/dashboard/", headers=[(b"origin", b"https://evil.example")]
+    )
+    connected, _ = await communicator.connect()
+    assert not connected

@@ -1,0 +1,56 @@
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+
+from tertulia.visitors.filters import VisitorFilters
+from tertulia.visitors.selectors import visitor_page, visitor_tab_counts
+
+
+def filters(query: str = "") -> VisitorFilters:
+    return VisitorFilters.from_query(QueryDict(query))[0]
+
+
+def test_tab_counts_come_from_one_grouped_query_and_follow_filters(workspace, make_visitor):
+    for status, name in [("new", "Ann"), ("new", "Bob"), ("lead", "Ann Lee"), ("archived", "Zed")]:
+        make_visitor(name=name, status=status)
+    with CaptureQueriesContext(connection) as queries:
+        counts = visitor_tab_counts(workspace=workspace, filters=filters())
+    assert len(queries) == 1
+    assert counts == {"new": 2, "lead": 1, "customer": 0, "closed": 0, "archived": 1}
+    assert visitor_tab_counts(workspace=workspace, filters=filters("q=ann"))["new"] == 1
+    assert visitor_tab_counts(workspace=workspace, filters=filters("q=ann"))["lead"] == 1
+
+
+def test_page_is_two_queries_and_clamps_past_the_end(workspace, make_visitor):
+    for n in range(30):
+        make_visitor(name=f"V{n:02d}")
+    with CaptureQueriesContext(connection) as queries:
+        page = visitor_page(workspace=workspace, filters=filters("page=99"))
+    assert len(queries) == 2
+    assert (page.number, page.num_pages, page.total) == (2, 2, 30)
+    assert (page.start_index, page.end_index) == (26, 30)
+    assert [v.name for v in page.rows] == [f"V{n:02d}" for n in range(4, -1, -1)]
+
+
+def test_sort_by_name_puts_unnamed_visitors_last(workspace, make_visitor):
+    make_visitor(name=None)
+    make_visitor(name="Zoe")
+    make_visitor(name="Ana")
+    ascending = visitor_page(workspace=workspace, filters=filters("sort=name")).rows
+    descending = visitor_page(workspace=workspace, filters=filters("sort=-name")).rows
+    assert [v.name for v in ascending] == ["Ana", "Zoe", None]
+    assert [v.name for v in descending] == ["Zoe", "Ana", None]
+
+
+def test_sort_by_date_both_ways(workspace, make_visitor):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for days, name in [(3, "old"), (1, "new"), (2, "mid")]:
+        make_visitor(name=name, created_at=now - dt.timedelta(days=days))
+    newest = visitor_page(workspace=workspace, filters=filters()).rows
+    oldest = visitor_page(workspace=workspace, filters=filters("sort=created")).rows
+    assert [v.name for v in newest] == ["new", "mid", "old"]
+    assert [v.name for v in oldest] == ["old", "mid", "new"]
