@@ -1,4 +1,5 @@
 import math
+import zoneinfo
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -6,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tertulia.accounts import throttle
+from tertulia.accounts.models import User
 
 
 class LoginForm(AuthenticationForm):
@@ -47,3 +49,18 @@ class LoginForm(AuthenticationForm):
             if email:
                 throttle.record_failure(email=email, ip=ip)
             raise
+
+
+def _timezone_choices() -> list[tuple[str, str]]:
+    return [(zone, zone.replace("_", " ")) for zone in sorted(zoneinfo.available_timezones())]
+
+
+class ProfileForm(forms.ModelForm):
+    """What a member sets for themselves: how they are called, their language and time zone."""
+
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=_timezone_choices)
+
+    class Meta:
+        model = User
+        fields = ["name", "language", "timezone"]
+        labels = {"name": _("Your name"), "language": _("Language")}

@@ -1,7 +1,11 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from tertulia.accounts import throttle
-from tertulia.accounts.forms import LoginForm
+from tertulia.accounts.decorators import member_required
+from tertulia.accounts.forms import LoginForm, ProfileForm
 
 
 class LoginView(auth_views.LoginView):
@@ -27,3 +31,14 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+@member_required
+def profile(request):
+    """The member's own settings: name, language and time zone."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your settings are saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})

@@ -65,6 +65,35 @@
     markOpenRow();
   });
 
+  // Live updates: another agent's change, a new visitor or message refreshes the list. Several
+  // events in a burst cause one refresh.
+  let refreshTimer = null;
+  function scheduleListRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => htmx.trigger(document.body, "visitors-changed"), 400);
+  }
+
+  function connectDashboardSocket() {
+    if (!document.getElementById("results") || !("WebSocket" in window)) return;
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/dashboard/";
+    let delay = 1000;
+    const open = () => {
+      const socket = new WebSocket(url);
+      socket.addEventListener("open", () => { delay = 1000; });
+      socket.addEventListener("message", (event) => {
+        const message = JSON.parse(event.data);
+        if (message.event.startsWith("visitor.") || message.event === "message.created") scheduleListRefresh();
+      });
+      socket.addEventListener("close", (event) => {
+        if (event.code === 4401) return; // logged out: nothing to listen to
+        setTimeout(open, delay);
+        delay = Math.min(delay * 2, 30000);
+      });
+    };
+    open();
+  }
+  document.addEventListener("DOMContentLoaded", connectDashboardSocket);
+
   // Keyboard shortcuts; never while typing in a field.
   function moveCursor(step) {
     const list = rows();
