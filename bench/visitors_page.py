@@ -9,6 +9,7 @@ through Django's full request stack (middleware, session, templates) and prints 
 """
 
 import argparse
+import asyncio
 import os
 import statistics
 import sys
@@ -80,6 +81,56 @@ def measure(client: Client, url: str, runs: int, headers=None) -> tuple[float, f
     return statistics.median(times), times[int(len(times) * 0.95) - 1], len(queries), size
 
 
+async def asgi_download(path: str, query: str, cookie: str) -> tuple[float, int, int]:
+    """GET through Django's ASGI handler as a server would, counting body bytes without keeping
+    them; returns seconds, bytes and the peak of Python memory while it ran."""
+    from django.core.asgi import get_asgi_application
+
+    app = get_asgi_application()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"cookie", cookie.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    size = 0
+    status = None
+
+    requested = False
+    never = asyncio.Event()
+
+    async def receive():
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await never.wait()  # the client stays connected until the response is done
+
+    async def send(message):
+        nonlocal size, status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            size += len(message.get("body", b""))
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    await app(scope, receive, send)
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert status == 200, status
+    return elapsed, size, peak
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--visitors", type=int, default=100_000)
@@ -90,7 +141,9 @@ def main():
     total = Visitor.objects.filter(workspace=workspace).count()
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(workspace.members.get().user)
-    sample = Visitor.objects.filter(workspace=workspace, status="lead").order_by("-created_at").first()
+    sample = (
+        Visitor.objects.filter(workspace=workspace, status="lead").order_by("-created_at").first()
+    )
     hx = {"HX-Request": "true", "HX-Target": "results"}
     cases = [
         ("list, New tab (full page)", "/visitors/", None),
@@ -102,9 +155,17 @@ def main():
         ("search phone digits '612'", "/visitors/?q=612", hx),
         ("filter country ES + engaged", "/visitors/?country=ES&engaged=on", hx),
         ("filter e-mail 'gmail'", "/visitors/?email=gmail", hx),
-        ("filter date range (one month)", "/visitors/?started_from=2026-06-01&started_to=2026-06-30", hx),
+        (
+            "filter date range (one month)",
+            "/visitors/?started_from=2026-06-01&started_to=2026-06-30",
+            hx,
+        ),
         ("panel open, Info", f"/visitors/{sample.pk}/panel/?panel=info", {"HX-Request": "true"}),
-        ("panel open, Conversation", f"/visitors/{sample.pk}/panel/?panel=conversation", {"HX-Request": "true"}),
+        (
+            "panel open, Conversation",
+            f"/visitors/{sample.pk}/panel/?panel=conversation",
+            {"HX-Request": "true"},
+        ),
         ("full detail page", f"/visitors/{sample.pk}/", None),
         ("export current page, CSV", "/visitors/export.csv?status=new", None),
         ("export current page, XLSX", "/visitors/export.xlsx?status=new", None),
@@ -115,17 +176,17 @@ def main():
         median, p95, queries, size = measure(client, url, args.runs, headers)
         print(f"{label:<36} {median:>10.1f} {p95:>8.1f} {queries:>8} {size / 1024:>7.1f}")
 
-    print("\nexport all matching (Closed tab), CSV and XLSX: time and Python peak memory")
-    closed = Visitor.objects.filter(workspace=workspace, status="closed").count()
-    for fmt in ("csv", "xlsx"):
-        tracemalloc.start()
-        started = time.perf_counter()
-        response = client.get(f"/visitors/export.{fmt}?status=closed&scope=all")
-        size = sum(len(chunk) for chunk in response)
-        elapsed = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        print(f"  {fmt}: {closed:,} rows, {size / 1e6:.1f} MB in {elapsed:.2f} s, peak {peak / 1e6:.1f} MB")
+    print("\nexport all matching through the ASGI handler: time and Python peak memory")
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    for status in ("closed", "new"):
+        rows = Visitor.objects.filter(workspace=workspace, status=status).count()
+        for fmt in ("csv", "xlsx"):
+            elapsed, size, peak = asyncio.run(
+                asgi_download(f"/visitors/export.{fmt}", f"status={status}&scope=all", cookie)
+            )
+            print(
+                f"  {status:>6} {fmt:<4}: {rows:>7,} rows, {size / 1e6:5.1f} MB in {elapsed:5.2f} s, peak {peak / 1e6:5.1f} MB"
+            )
 
     print("\nquery plans")
     filters = VisitorFilters.from_query(QueryDict(""))[0]
