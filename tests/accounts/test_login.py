@@ -93,7 +93,9 @@ def test_unknown_time_zone_is_rejected(db, zone):
 def test_member_sets_language_and_time_zone(owner_client, owner):
     url = reverse("accounts:profile")
     assert owner_client.get(url).status_code == 200
-    response = owner_client.post(url, {"name": "Olga", "language": "es", "timezone": "America/Mexico_City"})
+    response = owner_client.post(
+        url, {"name": "Olga", "language": "es", "timezone": "America/Mexico_City"}
+    )
     assert response.status_code == 302
     owner.user.refresh_from_db()
     assert (owner.user.language, owner.user.timezone) == ("es", "America/Mexico_City")
@@ -102,7 +104,9 @@ def test_member_sets_language_and_time_zone(owner_client, owner):
 
 
 def test_profile_rejects_unknown_values(owner_client, owner):
-    response = owner_client.post(reverse("accounts:profile"), {"name": "x", "language": "klingon", "timezone": "Mars/Base"})
+    response = owner_client.post(
+        reverse("accounts:profile"), {"name": "x", "language": "klingon", "timezone": "Mars/Base"}
+    )
     assert response.status_code == 200
     assert response.content.decode().count('class="field__error"') == 2
     owner.user.refresh_from_db()
