@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format serve demo bench clean
+.PHONY: run test lint format bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,8 @@ bench: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts
+
+# After changing user-facing strings: update the Spanish catalogue, translate, then compile.
+messages: $(VENV)/.dev
+	cd tertulia && ../$(BIN)/tertulia makemessages -l es --ignore='migrations/*'
+	msgfmt --check -o tertulia/locale/es/LC_MESSAGES/django.mo tertulia/locale/es/LC_MESSAGES/django.po
