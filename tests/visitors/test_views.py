@@ -26,7 +26,7 @@ def test_list_shows_tabs_counts_and_rows(owner_client, make_visitor):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Lucía García" in html and "lucia@example.es" in html
-    assert "Madrid, Madrid, Spain" in html
+    assert "Madrid, Spain" in html and "Madrid, Madrid" not in html
     assert 'aria-current="page"' in html
 
 

@@ -17,8 +17,9 @@ def country_name(code: str) -> str:
 
 @register.filter
 def location(visitor) -> str:
-    """ "City, Region, Country" with what is known."""
-    parts = (visitor.city, visitor.region, _country_name(visitor.country))
+    """ "City, Region, Country" with what is known; a region named like its city is said once."""
+    region = "" if visitor.region.casefold() == visitor.city.casefold() else visitor.region
+    parts = (visitor.city, region, _country_name(visitor.country))
     return ", ".join(part for part in parts if part)
 
 

@@ -51,6 +51,15 @@
     }
   });
 
+  // Filter URLs carry only the filters in use, so they stay short and readable when shared.
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.verb !== "get" || event.detail.elt.id !== "filter-form") return;
+    const params = event.detail.parameters;
+    for (const key of Object.keys(params)) {
+      if (params[key] === "") delete params[key];
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
     if (target.id === "panel") {
