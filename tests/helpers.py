@@ -2,6 +2,20 @@
 
 import warnings
 
+# The export columns, in order, as the Visitors page promises them.
+EXPORT_HEADERS = [
+    "ID",
+    "Name",
+    "Email",
+    "Phone",
+    "Status",
+    "Country",
+    "City",
+    "Region",
+    "Engaged",
+    "Created date",
+]
+
 
 def body(response) -> bytes:
     """The whole body of a response, streamed (async iterator under ASGI) or not."""

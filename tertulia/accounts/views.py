@@ -29,10 +29,6 @@ class LoginView(auth_views.LoginView):
         return response
 
 
-class LogoutView(auth_views.LogoutView):
-    pass
-
-
 @member_required
 def profile(request):
     """The member's own settings: name, language and time zone."""

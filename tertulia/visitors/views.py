@@ -34,7 +34,7 @@ def _visitor_or_404(request, visitor_id: int) -> Visitor:
         raise Http404(_("No such visitor.")) from None
 
 
-def _detail_context(request, visitor: Visitor, *, layout: str, tab: str) -> dict:
+def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
     """What the panel and the full page show of one visitor."""
     tab = tab if tab in PANEL_TABS else "info"
     needs_conversation = layout == "page" or tab == "conversation"
@@ -72,9 +72,7 @@ def visitor_list(request):
         if not open_id.isdigit():
             raise Http404(_("No such visitor."))
         visitor = _visitor_or_404(request, int(open_id))
-        context.update(
-            _detail_context(request, visitor, layout="panel", tab=request.GET.get("panel", ""))
-        )
+        context.update(_detail_context(visitor, layout="panel", tab=request.GET.get("panel", "")))
     return render(request, "visitors/list.html", context)
 
 
@@ -89,7 +87,7 @@ def visitor_panel(request, visitor_id: int):
         query["open"] = visitor.pk
         return redirect(f"{reverse('visitors:list')}?{query.urlencode()}")
     return render(
-        request, "visitors/_detail.html", _detail_context(request, visitor, layout="panel", tab=tab)
+        request, "visitors/_detail.html", _detail_context(visitor, layout="panel", tab=tab)
     )
 
 
@@ -101,7 +99,7 @@ def visitor_detail(request, visitor_id: int):
     return render(
         request,
         "visitors/detail.html",
-        _detail_context(request, visitor, layout="page", tab="info"),
+        _detail_context(visitor, layout="page", tab="info"),
     )
 
 
@@ -122,7 +120,7 @@ def visitor_status(request, visitor_id: int):
         response = render(
             request,
             "visitors/_detail.html",
-            _detail_context(request, visitor, layout=layout, tab=tab),
+            _detail_context(visitor, layout=layout, tab=tab),
         )
         if changed:
             response["HX-Trigger"] = HX_REFRESH_LIST

@@ -15,21 +15,9 @@ from tertulia.conversations.services import message_post
 from tertulia.visitors.models import Visitor
 from tertulia.visitors.seeding import seed_visitors
 from tests.browser.conftest import log_in, screenshot
+from tests.helpers import EXPORT_HEADERS
 
 pytestmark = pytest.mark.browser
-
-EXPORT_HEADERS = [
-    "ID",
-    "Name",
-    "Email",
-    "Phone",
-    "Status",
-    "Country",
-    "City",
-    "Region",
-    "Engaged",
-    "Created date",
-]
 
 
 @pytest.fixture

@@ -11,20 +11,8 @@ from django.urls import reverse
 from tertulia.core import exports
 from tertulia.visitors.filters import VisitorFilters
 from tertulia.visitors.selectors import visitor_page
-from tests.helpers import body
+from tests.helpers import EXPORT_HEADERS, body
 
-HEADERS = [
-    "ID",
-    "Name",
-    "Email",
-    "Phone",
-    "Status",
-    "Country",
-    "City",
-    "Region",
-    "Engaged",
-    "Created date",
-]
 HEADERS_ES = [
     "ID",
     "Nombre",
@@ -84,7 +72,7 @@ def test_csv_of_the_current_page_matches_the_page(owner_client, workspace, popul
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="visitors-new-page2-' in response["Content-Disposition"]
     rows = read_csv(content)
-    assert rows[0] == HEADERS
+    assert rows[0] == EXPORT_HEADERS
     shown = page_rows(workspace, query)
     assert [int(r[0]) for r in rows[1:]] == [v.pk for v in shown]
     assert [r[1] for r in rows[1:]] == [str(v.display_name) for v in shown]
@@ -100,7 +88,7 @@ def test_xlsx_of_the_current_page_matches_the_page(owner_client, workspace, popu
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = read_xlsx(content)
     values = list(sheet.iter_rows(values_only=True))
-    assert list(values[0]) == HEADERS
+    assert list(values[0]) == EXPORT_HEADERS
     shown = page_rows(workspace, query)
     assert [row[0] for row in values[1:]] == [str(v.pk) for v in shown]
     assert sheet.freeze_panes == "A2"
