@@ -5,6 +5,7 @@ import zoneinfo
 
 import openpyxl
 import pytest
+from django.db import connections
 from django.test import AsyncClient
 from django.urls import reverse
 
@@ -183,3 +184,5 @@ async def test_exports_stream_asynchronously_under_asgi(owner, make_visitor):
     assert response.is_async, "an async iterator, so ASGI does not buffer the whole file"
     content = b"".join([chunk async for chunk in response.streaming_content])
     assert content.decode("utf-8-sig").count("Async ") == 5
+    # The view ran on asgiref's thread; close its connection there so the test database can go.
+    await sync_to_async(connections.close_all)()
