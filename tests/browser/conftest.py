@@ -63,6 +63,7 @@ def log_in(page, email: str, password: str = PASSWORD, button: str = "Log in") -
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").or_(page.get_by_label("Contraseña")).fill(password)
     page.get_by_role("button", name=button).click()
+    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def screenshot(page, name: str) -> None:

@@ -293,3 +293,31 @@ def test_hostile_names_stay_text(page, hub, make_visitor):
         )
     ).to_be_visible()
     assert dialogs == []
+
+
+def test_keyboard_shortcuts(page, hub):
+    log_in(page, "owner@acme.test")
+    page.keyboard.press("/")
+    expect(page.get_by_label("Search by name, e-mail or phone")).to_be_focused()
+    page.keyboard.type("j")  # typing in a field is just typing
+    expect(page.get_by_label("Search by name, e-mail or phone")).to_have_value("j")
+    page.get_by_label("Search by name, e-mail or phone").fill("")
+    page.get_by_role("heading", name="Visitors", level=1).click()
+
+    first, second = visitor_rows(page).nth(0), visitor_rows(page).nth(1)
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    expect(first.get_by_role("link").first).to_be_focused()
+    page.keyboard.press("j")
+    expect(second.get_by_role("link").first).to_be_focused()
+    page.keyboard.press("Enter")
+    panel = page.get_by_role("complementary", name="Visitor details")
+    expect(panel).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
