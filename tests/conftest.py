@@ -7,7 +7,7 @@ from django.test import Client
 
 from tertulia.accounts.models import Role
 from tertulia.accounts.services import member_add, workspace_create_with_owner
-from tertulia.flows.models import Bot
+from tertulia.flows.services import bot_create
 from tertulia.visitors.services import visitor_create
 
 PASSWORD = "a-long-test-password"
@@ -60,7 +60,7 @@ def other_owner(db):
 
 @pytest.fixture
 def bot(workspace):
-    return Bot.objects.create(workspace=workspace, name="Website bot")
+    return bot_create(workspace=workspace, name="Website bot")
 
 
 @pytest.fixture
@@ -86,3 +86,54 @@ def agent_client(agent):
     client = Client()
     client.force_login(agent.user)
     return client
+
+
+class LiveASGIServer:
+    """uvicorn serving the whole ASGI application (HTTP and WebSocket) on a loopback port."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        import uvicorn
+
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            "tertulia.config.asgi:application",
+            lifespan="off",
+            log_level="warning",
+            ws_ping_interval=None,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
+
+    def start(self):
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("The test server did not start")
+            time.sleep(0.02)
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.socket.close()
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    """A real server in a thread; the tests talk to it over HTTP and WebSocket on loopback."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    server = LiveASGIServer()
+    server.start()
+    yield server
+    server.stop()

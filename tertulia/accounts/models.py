@@ -72,6 +72,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.name or self.email
 
+    @property
+    def public_name(self) -> str:
+        """How visitors see this member in the chat: never the e-mail address."""
+        return self.name or self.email.split("@")[0]
+
 
 class Role(models.TextChoices):
     OWNER = "owner", _("Owner")

@@ -7,12 +7,17 @@ Environment variables:
   DEBUG          "1" for development.
   ALLOWED_HOSTS  comma-separated host names.
   TERTULIA_VAR   folder for the SQLite database and other local files (default ./var).
+  TERTULIA_URL   the address members reach the dashboard at, for links in e-mails.
+  EMAIL_URL      smtp://user:password@host:port (smtp+tls:// for STARTTLS, smtps:// for TLS);
+                 when unset, e-mails are written to var/outbox/ instead of being sent.
+  EMAIL_FROM     the sender of notification e-mails.
 """
 
 import os
 import secrets
 import warnings
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -54,6 +59,8 @@ INSTALLED_APPS = [
     "tertulia.visitors",
     "tertulia.conversations",
     "tertulia.realtime",
+    "tertulia.notifications",
+    "tertulia.widget",
 ]
 
 MIDDLEWARE = [
@@ -107,7 +114,8 @@ else:
                     "PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("TERTULIA_TEST_SQLITE") or None},
+            # A file, so servers the tests start in other threads see the same database.
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -128,6 +136,37 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+TERTULIA_URL = os.environ.get("TERTULIA_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM", "Tertulia <tertulia@localhost>")
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+if EMAIL_URL:
+    _email = urlsplit(EMAIL_URL)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email.hostname or "localhost",
+                "port": _email.port or (465 if _email.scheme == "smtps" else 25),
+                "username": unquote(_email.username or ""),
+                "password": unquote(_email.password or ""),
+                "use_tls": _email.scheme == "smtp+tls",
+                "use_ssl": _email.scheme == "smtps",
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "outbox")},
+        }
+    }
+
+# The widget: new visitors per bot and IP, and messages per visitor, each per minute.
+WIDGET_NEW_VISITORS_PER_MINUTE = 30
+WIDGET_MESSAGES_PER_MINUTE = 60
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -61,6 +61,26 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.sender}/{self.kind}: {self.text[:40]}"
 
+    @property
+    def visible_to_visitor(self) -> bool:
+        """Status changes and notes are for members only."""
+        return self.kind not in (MessageKind.STATUS_CHANGE, MessageKind.NOTE)
+
+    def widget_json(self) -> dict:
+        """What the widget receives; plain data, rendered there as text, never as markup."""
+        data = {
+            "id": self.pk,
+            "sender": self.sender,
+            "kind": self.kind,
+            "text": self.text,
+            "payload": self.payload,
+            "client_id": self.client_id,
+            "created_at": self.created_at.isoformat(),
+        }
+        if self.sender == Sender.AGENT and self.agent_id:
+            data["agent"] = self.agent.public_name
+        return data
+
 
 class StatusChange(models.Model):
     """Who or what moved a visitor from one status to another, and when."""

@@ -19,3 +19,7 @@ ALL = (
     LIVE_CHAT_ASSIGNED,
     LIVE_CHAT_ENDED,
 )
+
+# Dashboard-only: not offered to webhooks.
+NOTIFICATION_CREATED = "notification.created"
+TYPING = "typing"

@@ -1,4 +1,5 @@
-"""Publishing events to a workspace's dashboards, only once the transaction has committed."""
+"""Publishing events, only once the transaction has committed: to a workspace's dashboards, and
+to the widget of one visitor (every tab it is open in)."""
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -10,15 +11,25 @@ def workspace_group(workspace_id: int) -> str:
     return f"workspace.{workspace_id}"
 
 
+def visitor_group(visitor_id: int) -> str:
+    """The channel-layer group every widget socket of one visitor joins."""
+    return f"visitor.{visitor_id}"
+
+
+def send_now(group: str, message: dict) -> None:
+    """Send to a group at once (for what is not stored, such as typing indicators)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, message)
+
+
 def publish_on_commit(*, workspace_id: int, event: str, data: dict) -> None:
     """Send `event` to the workspace's dashboards after the current transaction commits."""
+    message = {"type": "dashboard.event", "event": event, "data": data}
+    transaction.on_commit(lambda: send_now(workspace_group(workspace_id), message))
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(
-                workspace_group(workspace_id),
-                {"type": "dashboard.event", "event": event, "data": data},
-            )
 
-    transaction.on_commit(send)
+def publish_to_visitor_on_commit(*, visitor_id: int, data: dict) -> None:
+    """Send `data` to the visitor's widgets after the current transaction commits."""
+    message = {"type": "widget.event", "data": data}
+    transaction.on_commit(lambda: send_now(visitor_group(visitor_id), message))

@@ -51,3 +51,9 @@ class DeviceType(models.TextChoices):
     TABLET = "tablet", _("Tablet")
     BOT = "bot", _("Bot")
     UNKNOWN = "", _("Unknown")
+
+
+class LiveChat(models.TextChoices):
+    NONE = "", _("No")
+    REQUESTED = "requested", _("Waiting for an agent")
+    ACTIVE = "active", _("With an agent")

@@ -1,11 +1,12 @@
 """The visitor: one person who opened a bot's widget."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tertulia.accounts.models import Workspace
 from tertulia.flows.models import Bot
-from tertulia.visitors.choices import DeviceType, VisitorStatus
+from tertulia.visitors.choices import DeviceType, LiveChat, VisitorStatus
 from tertulia.visitors.text import digits, search_text_for
 
 # How a visitor who has not given a name is shown.
@@ -48,6 +49,19 @@ class Visitor(models.Model):
     referrer = models.TextField(_("referrer"), blank=True)
     landing_page = models.TextField(_("landing page"), blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+
+    # The widget: the hash of the token the visitor's browser keeps, and where it is in the flow.
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    flow_cursor = models.JSONField(default=dict, blank=True)
+    # Live chat: requested by the flow or taken by an agent; the bot is paused meanwhile.
+    live_chat = models.CharField(
+        _("live chat"), max_length=10, choices=LiveChat.choices, blank=True, default=""
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Visitor messages no member has read yet.
+    unread = models.PositiveIntegerField(default=0)
 
     # When the widget was first opened, which is when the conversation starts.
     created_at = models.DateTimeField(_("created"), db_default=models.functions.Now())

@@ -10,4 +10,8 @@ urlpatterns = [
     path("<int:visitor_id>/panel/", views.visitor_panel, name="panel"),
     path("<int:visitor_id>/status/", views.visitor_status, name="status"),
     path("<int:visitor_id>/messages/", views.visitor_messages, name="messages"),
+    path("<int:visitor_id>/conversation/", views.visitor_conversation, name="conversation"),
+    path("<int:visitor_id>/reply", views.visitor_reply, name="reply"),
+    path("<int:visitor_id>/live-chat", views.visitor_live_chat, name="live_chat"),
+    path("<int:visitor_id>/typing", views.visitor_typing, name="typing"),
 ]

@@ -2,6 +2,7 @@
 changes and exports. Views are thin: selectors read, services write."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tertulia.accounts.decorators import member_required
+from tertulia.conversations.live_chat import (
+    agent_typing,
+    live_chat_end,
+    live_chat_reply,
+    live_chat_take,
+)
 from tertulia.conversations.selectors import conversation_slice, status_history
+from tertulia.conversations.services import conversation_mark_read
 from tertulia.core import exports
 from tertulia.core.htmx import wants_fragment
 from tertulia.core.streaming import in_request_thread
@@ -38,6 +46,8 @@ def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
     """What the panel and the full page show of one visitor."""
     tab = tab if tab in PANEL_TABS else "info"
     needs_conversation = layout == "page" or tab == "conversation"
+    if needs_conversation:
+        conversation_mark_read(visitor=visitor)
     return {
         "visitor": visitor,
         "layout": layout,
@@ -155,6 +165,61 @@ def visitor_messages(request, visitor_id: int):
             "conversation": conversation_slice(visitor=visitor, before_id=int(before)),
         },
     )
+
+
+def _conversation_response(request, visitor: Visitor, error: str = "") -> HttpResponse:
+    visitor.refresh_from_db()
+    conversation_mark_read(visitor=visitor)
+    return render(
+        request,
+        "visitors/_conversation.html",
+        {"visitor": visitor, "conversation": conversation_slice(visitor=visitor), "error": error},
+    )
+
+
+@require_GET
+@member_required
+def visitor_conversation(request, visitor_id: int):
+    """The conversation block, refreshed when a message arrives."""
+    return _conversation_response(request, _visitor_or_404(request, visitor_id))
+
+
+@require_POST
+@member_required
+def visitor_reply(request, visitor_id: int):
+    """An agent's reply; replying takes the conversation over from the bot."""
+    visitor = _visitor_or_404(request, visitor_id)
+    try:
+        live_chat_reply(visitor=visitor, agent=request.user, text=request.POST.get("text", ""))
+    except ValidationError as error:
+        response = _conversation_response(request, visitor, error=" ".join(error.messages))
+        response.status_code = 400 if not request.htmx else 200
+        return response
+    response = _conversation_response(request, visitor)
+    response["HX-Trigger"] = HX_REFRESH_LIST
+    return response
+
+
+@require_POST
+@member_required
+def visitor_live_chat(request, visitor_id: int):
+    """Take the conversation from the bot, or hand it back ("End live chat")."""
+    visitor = _visitor_or_404(request, visitor_id)
+    if request.POST.get("action") == "end":
+        live_chat_end(visitor=visitor, agent=request.user)
+    else:
+        live_chat_take(visitor=visitor, agent=request.user)
+    response = _conversation_response(request, visitor)
+    response["HX-Trigger"] = HX_REFRESH_LIST
+    return response
+
+
+@require_POST
+@member_required
+def visitor_typing(request, visitor_id: int):
+    """The agent is typing: the visitor's widget shows it."""
+    agent_typing(visitor=_visitor_or_404(request, visitor_id), agent=request.user)
+    return HttpResponse(status=204)
 
 
 EXPORT_FORMATS = {

@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand
 from tertulia.accounts.models import Role, Workspace
 from tertulia.accounts.services import member_add, workspace_create_with_owner
 from tertulia.flows.models import Bot
+from tertulia.flows.services import bot_create
+from tertulia.flows.starter import starter_flow
 
 DEMO_WORKSPACE = "Demo"
 DEMO_EMAIL = "demo@tertulia.test"
@@ -29,10 +31,22 @@ class Command(BaseCommand):
                 name="Carlos Agente",
                 language="es",
             )
-            Bot.objects.create(workspace=member.workspace, name="Website bot")
+            bot_create(
+                workspace=member.workspace,
+                name="Website bot",
+                title="Panadería Luna",
+                greeting="We usually reply within minutes.",
+                avatar="🥐",
+                colour="#b45309",
+            )
             call_command("seed", visitors=240, workspace=DEMO_WORKSPACE, stdout=self.stdout)
+        # Demo bots made before bots had flows get the template.
+        for bot in Bot.objects.filter(workspace__name=DEMO_WORKSPACE, flow={}):
+            bot.flow = starter_flow()
+            bot.save(update_fields=["flow"])
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (Spanish-speaking agent: agente@tertulia.test)"
+                f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (Spanish-speaking agent: agente@tertulia.test)\n"
+                "Chat as a visitor on the demo site: /demo/"
             )
         )

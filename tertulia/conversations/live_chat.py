@@ -1,0 +1,96 @@
+"""Live chat: an agent takes a conversation from the bot, replies, and hands it back."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tertulia.accounts.models import User
+from tertulia.conversations.models import Message, Sender
+from tertulia.conversations.services import MAX_TEXT, conversation_mark_read, message_post
+from tertulia.flows import engine
+from tertulia.flows.services import flow_advance, widget_state
+from tertulia.realtime import events
+from tertulia.realtime.publish import (
+    publish_on_commit,
+    publish_to_visitor_on_commit,
+    send_now,
+    visitor_group,
+)
+from tertulia.visitors.choices import LiveChat
+from tertulia.visitors.models import Visitor
+
+
+def _locked(visitor: Visitor) -> Visitor:
+    return Visitor.objects.select_for_update().select_related("bot").get(pk=visitor.pk)
+
+
+@transaction.atomic
+def live_chat_take(*, visitor: Visitor, agent: User) -> Visitor:
+    """`agent` handles the visitor from now on; the bot pauses (and forgets a pending question)."""
+    locked = _locked(visitor)
+    if locked.live_chat == LiveChat.ACTIVE and locked.agent_id == agent.pk:
+        return locked
+    cursor = engine.Cursor.from_json(locked.flow_cursor)
+    if cursor.waiting != engine.WAIT_PERSON:
+        paused = engine.Cursor(
+            node=None, waiting=engine.WAIT_PERSON, started=True, answers=cursor.answers
+        )
+        locked.flow_cursor = paused.to_json()
+    locked.live_chat = LiveChat.ACTIVE
+    locked.agent = agent
+    locked.save(update_fields=["live_chat", "agent", "flow_cursor"])
+    publish_on_commit(
+        workspace_id=locked.workspace_id,
+        event=events.LIVE_CHAT_ASSIGNED,
+        data={"visitor": locked.pk, "agent": agent.pk},
+    )
+    publish_to_visitor_on_commit(
+        visitor_id=locked.pk,
+        data={"type": "state", "state": widget_state(locked), "agent": agent.public_name},
+    )
+    return locked
+
+
+@transaction.atomic
+def live_chat_reply(*, visitor: Visitor, agent: User, text: str) -> Message:
+    """An agent's message to the visitor; replying takes the conversation over from the bot."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write a reply first."))
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            _("Replies can be up to %(max)s characters long."), params={"max": MAX_TEXT}
+        )
+    locked = live_chat_take(visitor=visitor, agent=agent)
+    message = message_post(visitor=locked, sender=Sender.AGENT, text=text, agent=agent)
+    conversation_mark_read(visitor=locked)
+    return message
+
+
+@transaction.atomic
+def live_chat_end(*, visitor: Visitor, agent: User) -> None:
+    """Hand the conversation back to the bot, which goes on from its live chat node."""
+    locked = _locked(visitor)
+    if not locked.live_chat:
+        return
+    locked.live_chat = LiveChat.NONE
+    locked.agent = None
+    locked.save(update_fields=["live_chat", "agent"])
+    publish_on_commit(
+        workspace_id=locked.workspace_id,
+        event=events.LIVE_CHAT_ENDED,
+        data={"visitor": locked.pk, "agent": agent.pk},
+    )
+    if locked.bot is not None:
+        flow_advance(visitor=locked, bot=locked.bot, event=engine.LiveChatEnded())
+    publish_to_visitor_on_commit(
+        visitor_id=locked.pk, data={"type": "state", "state": widget_state(locked)}
+    )
+
+
+def agent_typing(*, visitor: Visitor, agent: User) -> None:
+    """Show "<agent> is typing…" in the visitor's widget (nothing is stored)."""
+    send_now(
+        visitor_group(visitor.pk),
+        {"type": "widget.event", "data": {"type": "typing", "agent": agent.public_name}},
+    )

@@ -1,0 +1,147 @@
+"""Telling members: the bell in the dashboard, e-mails and webhooks (sent by the worker)."""
+
+import json
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from tertulia.accounts.models import Member, Role
+from tertulia.flows.models import Bot
+from tertulia.notifications.models import Channel, Delivery, Notification
+from tertulia.realtime import events
+from tertulia.realtime.publish import publish_on_commit
+from tertulia.visitors.models import Visitor
+
+
+def visitor_url(visitor: Visitor) -> str:
+    return settings.TERTULIA_URL.rstrip("/") + reverse("visitors:detail", args=[visitor.pk])
+
+
+def notify_members(*, visitor: Visitor, title: str, body: str = "") -> None:
+    """A line under the bell of every member of the visitor's workspace."""
+    members = Member.objects.filter(workspace_id=visitor.workspace_id).values_list("pk", flat=True)
+    Notification.objects.bulk_create(
+        Notification(
+            workspace_id=visitor.workspace_id,
+            member_id=member_id,
+            visitor=visitor,
+            title=title[:200],
+            body=body,
+        )
+        for member_id in members
+    )
+    publish_on_commit(
+        workspace_id=visitor.workspace_id,
+        event=events.NOTIFICATION_CREATED,
+        data={"visitor": visitor.pk},
+    )
+
+
+def notify_live_chat_requested(*, visitor: Visitor) -> None:
+    notify_members(
+        visitor=visitor,
+        title=_("%(visitor)s is waiting for a person") % {"visitor": visitor.display_name},
+    )
+
+
+@transaction.atomic
+def notify_from_node(*, visitor: Visitor, bot: Bot, label: str, text: str, config: dict) -> None:
+    """What a flow's Notification node asks for: the bell, e-mails, a webhook."""
+    if config.get("in_app", True):
+        notify_members(visitor=visitor, title=label, body=text)
+
+    member_ids = [m for m in config.get("email_members") or [] if isinstance(m, int)]
+    recipients = list(
+        Member.objects.filter(workspace_id=visitor.workspace_id, pk__in=member_ids)
+        .select_related("user")
+        .values_list("user__email", "user__language")
+    )
+    address = str(config.get("email_to") or "").strip()
+    if address:
+        recipients.append((address, _owner_language(visitor)))
+    for email, language in recipients:
+        with translation.override(language or settings.LANGUAGE_CODE):
+            subject = _("%(label)s: %(visitor)s") % {
+                "label": label,
+                "visitor": visitor.display_name,
+            }
+            body = "\n".join(
+                [
+                    text,
+                    "",
+                    _("Visitor: %(visitor)s") % {"visitor": visitor.display_name},
+                    _("E-mail: %(email)s") % {"email": visitor.email or "-"},
+                    _("Phone: %(phone)s") % {"phone": visitor.phone or "-"},
+                    _("Bot: %(bot)s") % {"bot": bot.name},
+                    "",
+                    _("Open the conversation: %(url)s") % {"url": visitor_url(visitor)},
+                ]
+            )
+        _queue(visitor, Channel.EMAIL, email, "notification", {"subject": subject, "body": body})
+
+    url = str(config.get("webhook_url") or "").strip()
+    if url:
+        payload = webhook_body(
+            event="notification", visitor=visitor, bot=bot, data={"label": label, "text": text}
+        )
+        _queue(visitor, Channel.WEBHOOK, url, "notification", payload, secret=bot.webhook_secret)
+
+
+def webhook_body(*, event: str, visitor: Visitor, bot: Bot | None, data: dict) -> dict:
+    return {
+        "event": event,
+        "id": str(uuid.uuid4()),
+        "created_at": timezone.now().isoformat(),
+        "workspace": visitor.workspace_id,
+        "bot": bot.public_key if bot else None,
+        "visitor": {
+            "id": visitor.pk,
+            "number": visitor.number,
+            "name": visitor.name,
+            "email": visitor.email,
+            "phone": visitor.phone,
+            "status": visitor.status,
+            "country": visitor.country,
+            "region": visitor.region,
+            "city": visitor.city,
+            "attributes": visitor.attributes,
+            "url": visitor_url(visitor),
+        },
+        "data": json.loads(json.dumps(data, default=str)),
+    }
+
+
+def _owner_language(visitor: Visitor) -> str:
+    owner = (
+        Member.objects.filter(workspace_id=visitor.workspace_id, role=Role.OWNER)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return owner.user.language if owner else ""
+
+
+def _queue(visitor, channel, target, event, payload, secret="") -> None:
+    from tertulia.notifications.tasks import deliver
+
+    delivery = Delivery.objects.create(
+        workspace_id=visitor.workspace_id,
+        visitor=visitor,
+        channel=channel,
+        target=target,
+        event=event,
+        payload=payload,
+        secret=secret,
+    )
+    transaction.on_commit(lambda: deliver.enqueue(delivery.pk))
+
+
+@transaction.atomic
+def notifications_mark_read(*, member: Member) -> int:
+    return Notification.objects.filter(member=member, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

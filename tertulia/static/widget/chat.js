@@ -1,0 +1,482 @@
+/* The chat inside the widget's iframe. Plain JavaScript; visitor and agent text is only ever set
+   with textContent, never as markup.
+   Transport: WebSocket, reconnecting by itself and resuming after the last message it has; plain
+   HTTP (send + polling) when WebSocket cannot connect. Every send carries a client id and waits in
+   an outbox kept in localStorage until the server acknowledges it, so a retried send is stored
+   once and nothing typed while offline is lost. */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("tertulia-config").textContent);
+  var T = cfg.strings;
+  var base = "/widget/" + encodeURIComponent(cfg.key) + "/";
+  var storeKey = "tertulia:" + cfg.key;
+  var log = document.getElementById("log");
+  var composer = document.getElementById("composer");
+  var input = document.getElementById("text");
+  var typingLine = document.getElementById("typing");
+  var connection = document.getElementById("connection");
+
+  var token = load("token") || "";
+  var outbox = load("outbox") || [];
+  var state = { waiting: "", node: null, live_chat: "" };
+  var seen = {};          // message id -> element
+  var lastId = 0;
+  var socket = null;
+  var mode = "ws";        // "ws" or "http"
+  var failures = 0;
+  var everConnected = false;
+  var pollTimer = null;
+  var unread = 0;
+  var focused = document.hasFocus();
+  var pace = Promise.resolve();  // bot messages with a typing delay show in order
+
+  document.documentElement.style.setProperty("--accent", cfg.colour);
+
+  function load(name) {
+    try { return JSON.parse(localStorage.getItem(storeKey + ":" + name)); } catch (e) { return null; }
+  }
+  function save(name, value) {
+    try { localStorage.setItem(storeKey + ":" + name, JSON.stringify(value)); } catch (e) { /* private mode */ }
+  }
+  function uid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+  function toParent(data) {
+    if (cfg.origin && window.parent !== window) window.parent.postMessage(data, cfg.origin);
+  }
+  function time(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    return d.toLocaleTimeString(cfg.lang, { hour: "2-digit", minute: "2-digit" });
+  }
+  function atBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  /* ---- rendering ---------------------------------------------------------------------- */
+
+  function bubble(message) {
+    var who = message.sender === "visitor" ? "visitor" : (message.sender === "agent" ? "agent" : "bot");
+    var row = el("div", "msg " + who);
+    row.dataset.id = message.id || "";
+    if (message.client_id) row.dataset.client = message.client_id;
+    if (who === "agent" && message.agent) row.appendChild(el("span", "who", message.agent));
+    var body = el("div", "bubble");
+    if (message.kind === "form_submission") {
+      var list = el("dl", "answers");
+      (message.payload.fields || []).forEach(function (f) {
+        if (!f.value) return;
+        list.appendChild(el("dt", null, f.label));
+        list.appendChild(el("dd", null, f.value));
+      });
+      body.appendChild(list);
+    } else {
+      body.textContent = message.text;
+    }
+    row.appendChild(body);
+    if (message.kind === "options") row.appendChild(optionButtons(message));
+    if (message.kind === "form") row.appendChild(formFor(message));
+    var meta = el("span", "meta", message.pending ? T.sending : time(message.created_at));
+    row.appendChild(meta);
+    return row;
+  }
+
+  function optionButtons(message) {
+    var box = el("div", "options");
+    box.setAttribute("role", "group");
+    box.dataset.node = message.payload.node;
+    (message.payload.options || []).forEach(function (option) {
+      var b = el("button", "option", option.label);
+      b.type = "button";
+      b.dataset.option = option.id;
+      if (message.payload.chosen === option.id) b.classList.add("chosen");
+      b.addEventListener("click", function () {
+        lockQuestion(message.payload.node, option.id);
+        send({ type: "choose", node: message.payload.node, option: option.id }, option.label);
+      });
+      box.appendChild(b);
+    });
+    return box;
+  }
+
+  function formFor(message) {
+    var form = el("form", "form");
+    form.noValidate = true;
+    form.dataset.node = message.payload.node;
+    (message.payload.fields || []).forEach(function (f, i) {
+      var id = "f-" + message.id + "-" + i;
+      var wrap = el("div", "field");
+      var label = el("label", null, f.label);
+      label.htmlFor = id;
+      if (!f.required) label.appendChild(el("span", "opt", " (" + T.optional + ")"));
+      var control;
+      if (f.type === "choice") {
+        control = el("select");
+        control.appendChild(el("option", null, T.choose)).value = "";
+        (f.choices || []).forEach(function (c) { control.appendChild(el("option", null, c)).value = c; });
+      } else {
+        control = el("input");
+        control.type = { email: "email", phone: "tel", number: "text" }[f.type] || "text";
+        if (f.type === "number") control.inputMode = "decimal";
+        control.autocomplete = { name: "name", email: "email", phone: "tel" }[f.type] || "off";
+        control.maxLength = 500;
+      }
+      control.id = id;
+      control.name = f.name;
+      control.dataset.type = f.type;
+      if (f.required) control.required = true;
+      var error = el("p", "error");
+      error.id = id + "-error";
+      error.hidden = true;
+      control.setAttribute("aria-describedby", error.id);
+      wrap.appendChild(label);
+      wrap.appendChild(control);
+      wrap.appendChild(error);
+      form.appendChild(wrap);
+    });
+    var submit = el("button", "submit", message.payload.submit_label || T.send);
+    submit.type = "submit";
+    form.appendChild(submit);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var values = {};
+      var ok = true;
+      Array.prototype.forEach.call(form.elements, function (c) {
+        if (!c.name) return;
+        var problem = check(c);
+        showError(c, problem);
+        if (problem && ok) { c.focus(); ok = false; }
+        values[c.name] = c.value.trim();
+      });
+      if (!ok) return;
+      lockQuestion(message.payload.node);
+      send({ type: "submit", node: message.payload.node, values: values });
+    });
+    return form;
+  }
+
+  function check(control) {
+    var v = control.value.trim();
+    if (!v) return control.required ? T.required : "";
+    var type = control.dataset.type;
+    if (type === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) return T.email;
+    if (type === "phone" && !/^\+?[0-9][0-9 ().-]{5,24}$/.test(v)) return T.phone;
+    if (type === "number" && !/^-?\d+([.,]\d+)?$/.test(v)) return T.number;
+    return "";
+  }
+
+  function showError(control, text) {
+    var error = document.getElementById(control.id + "-error");
+    if (!error) return;
+    error.textContent = text || "";
+    error.hidden = !text;
+    control.setAttribute("aria-invalid", text ? "true" : "false");
+  }
+
+  /* Only the latest question the flow waits for can be answered; the others are read-only. */
+  function refreshQuestions() {
+    var boxes = log.querySelectorAll(".options, .form");
+    var latest = {};
+    boxes.forEach(function (box) { latest[box.dataset.node] = box; });
+    boxes.forEach(function (box) {
+      var kind = box.classList.contains("options") ? "options" : "form";
+      var live = latest[box.dataset.node] === box && box.dataset.node === state.node && state.waiting === kind;
+      box.querySelectorAll("button, input, select").forEach(function (c) { c.disabled = !live; });
+      box.classList.toggle("done", !live);
+    });
+  }
+
+  function lockQuestion(node, chosen) {
+    log.querySelectorAll('[data-node="' + node + '"]').forEach(function (box) {
+      box.querySelectorAll("button, input, select").forEach(function (c) {
+        c.disabled = true;
+        if (chosen && c.dataset.option === chosen) c.classList.add("chosen");
+      });
+    });
+  }
+
+  function add(message, live) {
+    if (message.id && seen[message.id]) {
+      if (message.kind === "options") {  // the chosen option was marked
+        var old = seen[message.id];
+        var fresh = bubble(message);
+        old.replaceWith(fresh);
+        seen[message.id] = fresh;
+        refreshQuestions();
+      }
+      return;
+    }
+    if (message.client_id) {
+      var pending = log.querySelector('[data-client="' + message.client_id + '"]');
+      if (pending) pending.remove();
+    }
+    if (message.id) lastId = Math.max(lastId, message.id);
+    var delay = live && message.sender === "bot" ? (message.payload && message.payload.delay_ms) || 0 : 0;
+    var show = function () {
+      if (message.id && seen[message.id]) return;
+      var stick = atBottom();
+      var row = bubble(message);
+      if (message.id) seen[message.id] = row;
+      log.appendChild(row);
+      refreshQuestions();
+      if (stick || message.sender === "visitor") scroll();
+      if (live && message.sender !== "visitor") {
+        if (!focused) { unread += 1; }
+        toParent({ tertulia: "message", message: { sender: message.sender, text: message.text }, unread: unread });
+      }
+    };
+    if (delay) {
+      pace = pace.then(function () {
+        showTyping(null, true);
+        return new Promise(function (done) { setTimeout(done, Math.min(delay, 3000)); });
+      }).then(function () { showTyping(null, false); show(); });
+    } else {
+      pace = pace.then(show);
+    }
+  }
+
+  var typingTimer = null;
+  function showTyping(name, on) {
+    typingLine.hidden = !on;
+    typingLine.textContent = on ? T.typing.replace("%(name)s", name || cfg.title || T.someone) : "";
+    if (on && name) {
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { showTyping(null, false); }, 4000);
+    }
+  }
+
+  function setState(next) {
+    state = next || state;
+    refreshQuestions();
+  }
+
+  function setConnection(text) {
+    connection.hidden = !text;
+    connection.textContent = text || "";
+  }
+
+  /* ---- sending ------------------------------------------------------------------------ */
+
+  function send(action, echo) {
+    action.client_id = uid();
+    outbox.push(action);
+    save("outbox", outbox);
+    if (action.type === "text" || echo) {
+      add({ client_id: action.client_id, sender: "visitor", kind: "text", text: action.text || echo, pending: true }, false);
+    }
+    flush();
+  }
+
+  function settle(clientId) {
+    outbox = outbox.filter(function (a) { return a.client_id !== clientId; });
+    save("outbox", outbox);
+    if (!outbox.length && mode === "ws") setConnection("");
+  }
+
+  function onError(reply) {
+    if (reply.code === "rate_limited") {
+      setConnection(reply.message);
+      setTimeout(flush, Math.max(1, reply.retry_after || 5) * 1000);
+      return;
+    }
+    var action = outbox.filter(function (a) { return a.client_id === reply.client_id; })[0];
+    settle(reply.client_id);
+    var pending = log.querySelector('[data-client="' + reply.client_id + '"]');
+    if (pending) {
+      pending.classList.add("failed");
+      pending.querySelector(".meta").textContent = T.failed + " " + (reply.message || "");
+    }
+    if (action && action.type === "submit" && reply.fields) {
+      var form = log.querySelector('.form[data-node="' + action.node + '"]');
+      if (form) {
+        form.querySelectorAll("button, input, select").forEach(function (c) { c.disabled = false; });
+        Object.keys(reply.fields).forEach(function (name) {
+          var c = form.elements[name];
+          if (c) showError(c, reply.fields[name]);
+        });
+      }
+    } else if (!pending) {
+      setConnection(reply.message);
+    }
+    if (action && action.type !== "text") refreshQuestions();
+  }
+
+  function flush() {
+    if (!token || !outbox.length) return;
+    if (mode === "ws") {
+      if (socket && socket.readyState === 1) {
+        outbox.forEach(function (action) { socket.send(JSON.stringify(action)); });
+      } else {
+        setConnection(T.queued);
+      }
+      return;
+    }
+    outbox.slice().forEach(function (action) {
+      request("POST", "send", action).then(function (reply) {
+        if (reply.ok) { settle(action.client_id); add(reply.data.message, true); }
+        else if (reply.status >= 400 && reply.status < 500) { reply.data.client_id = action.client_id; onError(reply.data); }
+      }).catch(function () { setConnection(T.queued); });
+    });
+  }
+
+  function request(method, path, body) {
+    return fetch(base + path, {
+      method: method,
+      headers: { "Content-Type": "application/json", "X-Tertulia-Token": token },
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: "omit",
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: r.ok, status: r.status, data: data };
+      });
+    });
+  }
+
+  /* ---- receiving ---------------------------------------------------------------------- */
+
+  function receive(data) {
+    switch (data.type) {
+      case "hello":
+        (data.messages || []).forEach(function (m) { add(m, false); });
+        setState(data.state);
+        flush();
+        break;
+      case "message":
+        add(data.message, true);
+        if (data.message.sender === "agent") showTyping(null, false);
+        break;
+      case "state":
+        setState(data.state);
+        break;
+      case "ack":
+        settle(data.client_id);
+        add(data.message, true);
+        break;
+      case "error":
+        onError(data);
+        break;
+      case "typing":
+        showTyping(data.agent, true);
+        break;
+    }
+  }
+
+  function connect() {
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/widget/" +
+      encodeURIComponent(cfg.key) + "/?token=" + encodeURIComponent(token) + "&after=" + lastId + "&lang=" + cfg.lang;
+    try { socket = new WebSocket(url); } catch (e) { return fallBack(); }
+    socket.onopen = function () { failures = 0; everConnected = true; setConnection(outbox.length ? T.sending : ""); };
+    socket.onmessage = function (event) {
+      try { receive(JSON.parse(event.data)); } catch (e) { /* ignore a garbled frame */ }
+    };
+    socket.onclose = function (event) {
+      socket = null;
+      if (event.code === 4401) { token = ""; save("token", ""); start(); return; }
+      failures += 1;
+      if (!everConnected && failures >= 3) return fallBack();
+      setConnection(T.reconnecting);
+      setTimeout(connect, Math.min(1000 * Math.pow(2, failures - 1), 15000));
+    };
+  }
+
+  function fallBack() {
+    mode = "http";
+    setConnection("");
+    poll();
+    flush();
+  }
+
+  function poll() {
+    clearTimeout(pollTimer);
+    request("GET", "messages?after=" + lastId).then(function (reply) {
+      if (reply.ok) {
+        reply.data.messages.forEach(function (m) { add(m, true); });
+        setState(reply.data.state);
+        setConnection(outbox.length ? T.queued : "");
+        flush();
+      }
+    }).catch(function () { setConnection(T.reconnecting); })
+      .then(function () { pollTimer = setTimeout(poll, 3000); });
+  }
+
+  function start() {
+    return fetch(base + "open", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      credentials: "omit",
+      body: JSON.stringify({
+        token: token,
+        origin: cfg.origin,
+        page: {
+          url: cfg.url, referrer: cfg.referrer, language: navigator.language,
+          timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        },
+      }),
+    }).then(function (r) {
+      return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+    }).then(function (reply) {
+      if (!reply.ok) { setConnection(reply.data.message || T.unavailable); return; }
+      if (reply.data.token !== token) { outbox = []; save("outbox", outbox); log.textContent = ""; seen = {}; lastId = 0; }
+      token = reply.data.token;
+      save("token", token);
+      reply.data.messages.forEach(function (m) { add(m, false); });
+      setState(reply.data.state);
+      pace.then(scroll);
+      if (mode === "ws") connect(); else fallBack();
+    }).catch(function () {
+      setConnection(T.unavailable);
+      setTimeout(start, 5000);
+    });
+  }
+
+  /* ---- the composer and the page around ---------------------------------------------- */
+
+  var lastTyping = 0;
+  input.addEventListener("input", function () {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 120) + "px";
+    var now = Date.now();
+    if (now - lastTyping > 2500 && token) {
+      lastTyping = now;
+      if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "typing" }));
+      else if (mode === "http") request("POST", "typing");
+    }
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+  composer.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    if (text.length > 4000) { setConnection(T.too_long); return; }
+    input.value = "";
+    input.style.height = "auto";
+    send({ type: "text", text: text });
+  });
+  document.getElementById("close").addEventListener("click", function () { toParent({ tertulia: "close" }); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") toParent({ tertulia: "close" });
+  });
+  window.addEventListener("focus", function () { focused = true; unread = 0; });
+  window.addEventListener("blur", function () { focused = false; });
+  window.addEventListener("online", function () { if (mode === "ws" && !socket) connect(); else flush(); });
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent || (cfg.origin && event.origin !== cfg.origin)) return;
+    if (event.data && event.data.tertulia === "focus") { input.focus(); unread = 0; }
+  });
+
+  outbox.forEach(function (action) {
+    if (action.type === "text") add({ client_id: action.client_id, sender: "visitor", kind: "text", text: action.text, pending: true }, false);
+  });
+  start();
+  toParent({ tertulia: "ready" });
+})();

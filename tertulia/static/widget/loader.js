@@ -1,0 +1,108 @@
+/* Tertulia widget loader: <script src="https://HOST/widget.js" data-bot="KEY" async></script>
+   Adds a launcher button and, on first open, an iframe with the chat. Everything lives in a
+   closed shadow root, so the host page's CSS and ours never meet.
+   API: Tertulia("open" | "close" | "toggle"), Tertulia("on", "open" | "close" | "message", fn). */
+(function () {
+  "use strict";
+  var w = window;
+  if (w.__tertulia) return;
+  w.__tertulia = true;
+  var script = document.currentScript || document.querySelector("script[data-bot]");
+  if (!script) return;
+  var key = script.getAttribute("data-bot");
+  var base = new URL(script.src, location.href).origin;
+  var early = (w.Tertulia && w.Tertulia.q) || [];
+  var handlers = { open: [], close: [], message: [] };
+  var remember = "tertulia-open-" + key;
+  var look = { colour: "#2563eb", position: "right", title: "Chat", lang: "en" };
+  var host, root, button, badge, frame, isOpen = false, frameReady = false;
+
+  function emit(name, data) {
+    (handlers[name] || []).forEach(function (fn) {
+      try { fn(data); } catch (e) { /* a host page's handler must not break the chat */ }
+    });
+  }
+
+  function post(data) {
+    if (frame && frameReady) frame.contentWindow.postMessage(data, base);
+  }
+
+  function setOpen(open) {
+    if (open === isOpen) return;
+    isOpen = open;
+    if (open && !frame) makeFrame();
+    host.setAttribute("data-open", open ? "1" : "0");
+    button.setAttribute("aria-expanded", String(open));
+    try { sessionStorage.setItem(remember, open ? "1" : ""); } catch (e) { /* storage off */ }
+    if (open) { badge.hidden = true; post({ tertulia: "focus" }); }
+    emit(open ? "open" : "close");
+  }
+
+  function makeFrame() {
+    frame = document.createElement("iframe");
+    frame.title = look.title;
+    frame.allow = "clipboard-write";
+    frame.src = base + "/widget/" + encodeURIComponent(key) + "/?origin=" +
+      encodeURIComponent(location.origin) + "&lang=" + encodeURIComponent(navigator.language || "en") +
+      "&url=" + encodeURIComponent(location.href) + "&ref=" + encodeURIComponent(document.referrer);
+    root.appendChild(frame);
+  }
+
+  function api(command, a, b) {
+    if (command === "open") setOpen(true);
+    else if (command === "close") setOpen(false);
+    else if (command === "toggle") setOpen(!isOpen);
+    else if (command === "on" && handlers[a] && typeof b === "function") handlers[a].push(b);
+  }
+
+  w.addEventListener("message", function (event) {
+    if (event.origin !== base || !frame || event.source !== frame.contentWindow) return;
+    var data = event.data || {};
+    if (data.tertulia === "ready") { frameReady = true; if (isOpen) post({ tertulia: "focus" }); }
+    else if (data.tertulia === "close") { setOpen(false); button.focus(); }
+    else if (data.tertulia === "message") {
+      emit("message", data.message);
+      if (!isOpen) { badge.hidden = false; badge.textContent = String(data.unread || 1); }
+    }
+  });
+
+  function build() {
+    host = document.createElement("div");
+    host.setAttribute("data-tertulia", "");
+    root = host.attachShadow ? host.attachShadow({ mode: "closed" }) : host;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = base + "/static/widget/loader.css";
+    host.setAttribute("data-side", look.position === "left" ? "left" : "right");
+    host.setAttribute("data-open", "0");
+    button = document.createElement("button");
+    button.className = "b";
+    button.style.background = look.colour;
+    button.type = "button";
+    button.setAttribute("aria-label", look.title);
+    button.setAttribute("aria-expanded", "false");
+    button.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
+    badge = document.createElement("span");
+    badge.className = "n";
+    badge.hidden = true;
+    button.appendChild(badge);
+    button.addEventListener("click", function () { setOpen(!isOpen); });
+    root.appendChild(css);
+    css.onload = css.onerror = function () { root.appendChild(button); };
+    document.body.appendChild(host);
+    var wasOpen = false;
+    try { wasOpen = sessionStorage.getItem(remember) === "1"; } catch (e) { /* storage off */ }
+    w.Tertulia = api;
+    early.forEach(function (args) { api.apply(null, args); });
+    if (wasOpen) setOpen(true);
+  }
+
+  fetch(base + "/widget/" + encodeURIComponent(key) + "/look")
+    .then(function (r) { return r.ok ? r.json() : look; })
+    .catch(function () { return look; })
+    .then(function (data) {
+      look = data;
+      if (document.body) build(); else document.addEventListener("DOMContentLoaded", build);
+    });
+  w.Tertulia = function () { early.push([].slice.call(arguments)); };
+})();

@@ -1,0 +1,257 @@
+"""What a visitor does through the widget: open it, write, pick an option, submit a form.
+
+The WebSocket consumer and the plain-HTTP fallback both call these, so they behave the same.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tertulia.conversations.models import Message, MessageKind, Sender
+from tertulia.conversations.services import MAX_TEXT, message_post
+from tertulia.core import ratelimit
+from tertulia.flows import engine
+from tertulia.flows.models import Bot
+from tertulia.flows.services import flow_advance, mark_option_chosen
+from tertulia.flows.submissions import clean_submission
+from tertulia.realtime import events
+from tertulia.realtime.publish import publish_on_commit, send_now, workspace_group
+from tertulia.visitors.models import Visitor
+from tertulia.visitors.services import visitor_create
+
+CLIENT_ID_MAX = 64
+PAGE_FIELD_MAX = 2000
+# Messages from one IP address a minute, whatever the number of visitors behind it.
+IP_MESSAGES_PER_MINUTE = 300
+
+
+@dataclass
+class WidgetError(Exception):
+    """A clear reason for the visitor; `status` is the HTTP status the fallback answers with."""
+
+    code: str
+    message: str
+    status: int = 400
+    fields: dict = field(default_factory=dict)
+    retry_after: int = 0
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def visitor_for_token(*, bot: Bot, token: str) -> Visitor | None:
+    """The visitor this browser is, or None for an unknown or foreign token."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Visitor.objects.filter(token_hash=token_hash(token), bot=bot)
+        .select_related("workspace")
+        .first()
+    )
+
+
+def _clip(value: object, limit: int = PAGE_FIELD_MAX) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def widget_open(
+    *, bot: Bot, token: str, page: dict, ip: str, user_agent: str
+) -> tuple[Visitor, str]:
+    """The visitor behind `token`, or a new one (greeted by the flow) with a new token."""
+    visitor = visitor_for_token(bot=bot, token=token)
+    if visitor is not None:
+        return visitor, token
+    wait = ratelimit.hit(
+        scope="new-visitor",
+        key=f"{bot.pk}|{ip}",
+        limit=settings.WIDGET_NEW_VISITORS_PER_MINUTE,
+    )
+    if wait:
+        raise WidgetError(
+            "rate_limited", _("Too many new chats from here. Try again in a minute."), 429, {}, wait
+        )
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        visitor = visitor_create(
+            workspace=bot.workspace,
+            bot=bot,
+            token_hash=token_hash(token),
+            ip=ip or None,
+            user_agent=_clip(user_agent, 1000),
+            language=_clip(page.get("language"), 35),
+            timezone=_clip(page.get("timezone"), 64),
+            referrer=_clip(page.get("referrer")),
+            landing_page=_clip(page.get("url")),
+        )
+        visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
+        flow_advance(visitor=visitor, bot=bot, event=engine.Start())
+        publish_on_commit(
+            workspace_id=bot.workspace_id,
+            event=events.CONVERSATION_STARTED,
+            data={"visitor": visitor.pk},
+        )
+    return visitor, token
+
+
+def _client_id(action: dict) -> str:
+    client_id = action.get("client_id")
+    if not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX:
+        raise WidgetError("bad_request", _("This message could not be sent. Please reload."))
+    return client_id
+
+
+def widget_act(*, bot: Bot, visitor: Visitor, action: dict, ip: str) -> Message:
+    """Apply one visitor action ({"type": "text" | "choose" | "submit", "client_id", ...}).
+
+    A client id seen before returns the stored message: a retried send is stored once.
+    """
+    if not isinstance(action, dict):
+        raise WidgetError("bad_request", _("This message could not be sent. Please reload."))
+    client_id = _client_id(action)
+    kind = action.get("type")
+    if kind not in ("text", "choose", "submit"):
+        raise WidgetError("bad_request", _("This message could not be sent. Please reload."))
+    if kind == "text":
+        text = action.get("text")
+        text = text.strip() if isinstance(text, str) else ""
+        if not text:
+            raise WidgetError("empty", _("Write a message first."))
+        if len(text) > MAX_TEXT:
+            raise WidgetError(
+                "too_long",
+                _("Messages can be up to %(max)s characters long.") % {"max": MAX_TEXT},
+                413,
+            )
+    for scope, key, limit in (
+        ("visitor-messages", str(visitor.pk), settings.WIDGET_MESSAGES_PER_MINUTE),
+        ("ip-messages", ip, IP_MESSAGES_PER_MINUTE),
+    ):
+        wait = ratelimit.hit(scope=scope, key=key, limit=limit)
+        if wait:
+            raise WidgetError(
+                "rate_limited",
+                _("You are sending messages too fast. Wait a moment."),
+                429,
+                {},
+                wait,
+            )
+
+    with transaction.atomic():
+        visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
+        existing = Message.objects.filter(visitor=visitor, client_id=client_id).first()
+        if existing is not None:
+            return existing
+        match kind:
+            case "text":
+                message = message_post(
+                    visitor=visitor, sender=Sender.VISITOR, text=text, client_id=client_id
+                )
+                flow_advance(visitor=visitor, bot=bot, event=engine.Text(text))
+                return message
+            case "choose":
+                return _choose(bot, visitor, action, client_id)
+            case _:
+                return _submit(bot, visitor, action, client_id)
+
+
+def _pending(bot: Bot, visitor: Visitor, action: dict, waiting: str) -> dict:
+    cursor = engine.Cursor.from_json(visitor.flow_cursor)
+    node = engine.nodes_by_id(bot.flow).get(cursor.node or "")
+    if cursor.waiting != waiting or node is None or action.get("node") != cursor.node:
+        raise WidgetError("stale", _("That question has already been answered."), 409)
+    return node
+
+
+def _choose(bot: Bot, visitor: Visitor, action: dict, client_id: str) -> Message:
+    node = _pending(bot, visitor, action, engine.WAIT_OPTIONS)
+    options = dict(engine.option_list(node))
+    option = action.get("option")
+    if option not in options:
+        raise WidgetError("stale", _("That choice is no longer available."), 409)
+    message = message_post(
+        visitor=visitor,
+        sender=Sender.VISITOR,
+        kind=MessageKind.OPTION_CHOICE,
+        text=options[option],
+        payload={"node": node["id"], "option": option, "label": options[option]},
+        client_id=client_id,
+    )
+    mark_option_chosen(visitor=visitor, node=node["id"], option=option)
+    flow_advance(visitor=visitor, bot=bot, event=engine.Choose(node["id"], option))
+    return message
+
+
+def _submit(bot: Bot, visitor: Visitor, action: dict, client_id: str) -> Message:
+    node = _pending(bot, visitor, action, engine.WAIT_FORM)
+    raw = action.get("values")
+    values, errors = clean_submission(
+        node, raw if isinstance(raw, dict) else {}, region=visitor.country
+    )
+    if errors:
+        raise WidgetError("invalid", _("Please check the form."), 400, errors)
+    fields = engine.form_fields(node)
+    contact = {}
+    attributes = dict(visitor.attributes or {})
+    for f in fields:
+        value = values.get(f["name"], "")
+        if not value:
+            continue
+        if f.get("type") in engine.CONTACT_TYPES:
+            contact[f["type"]] = value
+        else:
+            attributes[f["name"]] = value
+    for name, value in contact.items():
+        setattr(visitor, name, value)
+    visitor.attributes = attributes
+    visitor.save(update_fields=[*contact, "attributes"])
+    message = message_post(
+        visitor=visitor,
+        sender=Sender.VISITOR,
+        kind=MessageKind.FORM_SUBMISSION,
+        payload={
+            "node": node["id"],
+            "fields": [
+                {
+                    "name": f["name"],
+                    "label": str(f.get("label") or f["name"]),
+                    "value": values[f["name"]],
+                }
+                for f in fields
+            ],
+        },
+        client_id=client_id,
+    )
+    publish_on_commit(
+        workspace_id=visitor.workspace_id,
+        event=events.FORM_SUBMITTED,
+        data={"visitor": visitor.pk, "message": message.pk},
+    )
+    flow_advance(visitor=visitor, bot=bot, event=engine.Submit(node["id"], values))
+    return message
+
+
+def widget_typing(*, visitor: Visitor) -> None:
+    """The visitor is typing: the dashboards showing them hear it (nothing is stored)."""
+    send_now(
+        workspace_group(visitor.workspace_id),
+        {"type": "dashboard.event", "event": events.TYPING, "data": {"visitor": visitor.pk}},
+    )
+
+
+def widget_history(*, visitor: Visitor, after: int = 0, limit: int = 200) -> list[dict]:
+    """The messages the visitor sees, after message id `after`, oldest first."""
+    visible = (
+        Message.objects.filter(visitor=visitor)
+        .exclude(kind__in=[MessageKind.STATUS_CHANGE, MessageKind.NOTE])
+        .select_related("agent")
+    )
+    if after:
+        messages = list(visible.filter(id__gt=after).order_by("id")[:limit])
+    else:  # the newest ones
+        messages = list(visible.order_by("-id")[:limit])[::-1]
+    return [m.widget_json() for m in messages]
