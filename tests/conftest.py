@@ -92,16 +92,27 @@ class LiveASGIServer:
     """uvicorn serving the whole ASGI application (HTTP and WebSocket) on a loopback port."""
 
     def __init__(self):
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self):
         import socket
         import threading
+        import time
 
         import uvicorn
 
         self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", self.port))
         self.port = self.socket.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             "tertulia.config.asgi:application",
             lifespan="off",
@@ -112,10 +123,6 @@ class LiveASGIServer:
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
         )
-
-    def start(self):
-        import time
-
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -127,6 +134,11 @@ class LiveASGIServer:
         self.server.should_exit = True
         self.thread.join(10)
         self.socket.close()
+
+    def restart(self):
+        """Stop and serve again on the same port: every open connection drops meanwhile."""
+        self.stop()
+        self.start()
 
 
 @pytest.fixture

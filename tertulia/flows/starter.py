@@ -14,7 +14,7 @@ def starter_flow() -> dict:
                 "id": "welcome",
                 "type": "message",
                 "label": _("Welcome"),
-                "text": _("Hi! 👋 Welcome. We usually answer within a few minutes."),
+                "text": _("Hi! Welcome. We usually answer within a few minutes."),
                 "delay_ms": 600,
                 "next": "topic",
             },

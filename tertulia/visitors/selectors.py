@@ -23,6 +23,8 @@ LIST_COLUMNS = (
     "city",
     "engaged",
     "created_at",
+    "unread",
+    "live_chat",
 )
 
 

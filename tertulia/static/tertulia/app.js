@@ -82,17 +82,110 @@
     refreshTimer = setTimeout(() => htmx.trigger(document.body, "visitors-changed"), 400);
   }
 
+  // The conversation on screen follows new messages; what the agent is typing stays.
+  const refreshing = {};
+  function refreshConversation(visitorId) {
+    const block = document.querySelector(`[data-conversation-block][data-visitor="${visitorId}"]`);
+    if (!block || refreshing[visitorId]) return;
+    refreshing[visitorId] = true;
+    fetch(block.dataset.refreshUrl, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : null))
+      .then((html) => {
+        const current = document.querySelector(`[data-conversation-block][data-visitor="${visitorId}"]`);
+        if (!html || !current) return;
+        const holder = document.createElement("template");
+        holder.innerHTML = html.trim();
+        const fresh = holder.content.firstElementChild;
+        const oldText = current.querySelector("textarea");
+        const newText = fresh.querySelector("textarea");
+        const hadFocus = document.activeElement === oldText;
+        if (oldText && newText) newText.value = oldText.value;
+        current.replaceWith(fresh);
+        htmx.process(fresh);
+        scrollConversationToEnd(fresh.parentElement || document);
+        if (hadFocus && newText) newText.focus();
+      })
+      .finally(() => { refreshing[visitorId] = false; });
+  }
+
+  const typingTimers = {};
+  function showVisitorTyping(visitorId) {
+    const line = document.querySelector(`[data-conversation-block][data-visitor="${visitorId}"] [data-visitor-typing]`);
+    if (!line) return;
+    line.hidden = false;
+    clearTimeout(typingTimers[visitorId]);
+    typingTimers[visitorId] = setTimeout(() => { line.hidden = true; }, 4000);
+  }
+
+  // Attention: a short sound (unless turned off) and, when the tab is hidden, a desktop
+  // notification if the agent allowed them.
+  const soundOn = () => localStorage.getItem("tertulia-sound") !== "off";
+  function chime() {
+    if (!soundOn() || !window.AudioContext) return;
+    try {
+      const audio = new AudioContext();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.08, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.35);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.35);
+    } catch (e) { /* no audio */ }
+  }
+  function attention(title) {
+    chime();
+    if (document.hidden && window.Notification && Notification.permission === "granted") {
+      new Notification(title || "Tertulia", { icon: "/static/tertulia/favicon.svg" });
+    }
+  }
+  function labelSoundButton() {
+    document.querySelectorAll("[data-sound-toggle]").forEach((button) => {
+      button.textContent = soundOn() ? button.dataset.on : button.dataset.off;
+      button.setAttribute("aria-pressed", String(soundOn()));
+    });
+    document.querySelectorAll("[data-desktop-notifications]").forEach((button) => {
+      button.hidden = !window.Notification || Notification.permission !== "default";
+    });
+  }
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-sound-toggle]")) {
+      localStorage.setItem("tertulia-sound", soundOn() ? "off" : "on");
+      labelSoundButton();
+    } else if (event.target.closest("[data-desktop-notifications]")) {
+      Notification.requestPermission().then(labelSoundButton);
+    }
+  });
+
+  function onDashboardEvent(message) {
+    const data = message.data || {};
+    if (message.event === "typing") { showVisitorTyping(data.visitor); return; }
+    if (message.event === "notification.created") {
+      htmx.trigger(document.body, "notifications-changed");
+      attention(document.title);
+      return;
+    }
+    if (message.event.startsWith("visitor.") || message.event.startsWith("live_chat.") ||
+        message.event === "message.created" || message.event === "conversation.started") {
+      if (document.getElementById("results")) scheduleListRefresh();
+      if (data.visitor) refreshConversation(data.visitor);
+    }
+    if (message.event === "message.created" && data.sender === "visitor") {
+      const line = document.querySelector(`[data-conversation-block][data-visitor="${data.visitor}"] [data-visitor-typing]`);
+      if (line) line.hidden = true;
+      if (document.hidden) attention(document.title);
+    }
+  }
+
   function connectDashboardSocket() {
-    if (!document.getElementById("results") || !("WebSocket" in window)) return;
+    if (!document.body.hasAttribute("data-member") || !("WebSocket" in window)) return;
     const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/dashboard/";
     let delay = 1000;
     const open = () => {
       const socket = new WebSocket(url);
       socket.addEventListener("open", () => { delay = 1000; });
-      socket.addEventListener("message", (event) => {
-        const message = JSON.parse(event.data);
-        if (message.event.startsWith("visitor.") || message.event === "message.created") scheduleListRefresh();
-      });
+      socket.addEventListener("message", (event) => onDashboardEvent(JSON.parse(event.data)));
       socket.addEventListener("close", (event) => {
         if (event.code === 4401) return; // logged out: nothing to listen to
         setTimeout(open, delay);
@@ -101,6 +194,34 @@
     };
     open();
   }
+
+  // The reply box: Enter sends, Shift+Enter adds a line; the visitor sees "typing…".
+  const csrf = () => JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+  let lastTyping = 0;
+  document.addEventListener("keydown", (event) => {
+    const box = event.target.closest && event.target.closest("[data-reply-form] textarea");
+    if (!box || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    if (box.value.trim()) box.form.requestSubmit();
+  });
+  document.addEventListener("input", (event) => {
+    const box = event.target.closest && event.target.closest("[data-reply-form] textarea");
+    if (!box || Date.now() - lastTyping < 2500) return;
+    lastTyping = Date.now();
+    const block = box.closest("[data-conversation-block]");
+    fetch(block.dataset.typingUrl, { method: "POST", headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" });
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const block = event.detail.target.closest ? document.querySelector("[data-conversation-block]") : null;
+    if (block && event.detail.requestConfig && /\/reply$/.test(event.detail.requestConfig.path)) {
+      scrollConversationToEnd(block.parentElement || document);
+      const box = block.querySelector("textarea");
+      if (box) box.focus();
+    }
+    if (event.detail.target.id === "bell") labelSoundButton();
+  });
+  document.addEventListener("htmx:load", labelSoundButton);
+
   document.addEventListener("DOMContentLoaded", connectDashboardSocket);
 
   // Keyboard shortcuts; never while typing in a field.
@@ -149,3 +270,15 @@
     }
   });
 })();
+
+// Copy buttons (the embed snippet).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  navigator.clipboard.writeText(source.textContent).then(() => {
+    const label = button.textContent;
+    button.textContent = button.dataset.copied;
+    setTimeout(() => { button.textContent = label; }, 1500);
+  });
+});

@@ -1,6 +1,6 @@
 /* Tertulia widget loader: <script src="https://HOST/widget.js" data-bot="KEY" async></script>
    Adds a launcher button and, on first open, an iframe with the chat. Everything lives in a
-   closed shadow root, so the host page's CSS and ours never meet.
+   shadow root, so the host page's CSS and ours never meet.
    API: Tertulia("open" | "close" | "toggle"), Tertulia("on", "open" | "close" | "message", fn). */
 (function () {
   "use strict";
@@ -69,7 +69,7 @@
   function build() {
     host = document.createElement("div");
     host.setAttribute("data-tertulia", "");
-    root = host.attachShadow ? host.attachShadow({ mode: "closed" }) : host;
+    root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
     var css = document.createElement("link");
     css.rel = "stylesheet";
     css.href = base + "/static/widget/loader.css";

@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 name="Website bot",
                 title="Panadería Luna",
                 greeting="We usually reply within minutes.",
-                avatar="🥐",
+                avatar="PL",
                 colour="#b45309",
             )
             call_command("seed", visitors=240, workspace=DEMO_WORKSPACE, stdout=self.stdout)

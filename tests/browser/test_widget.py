@@ -1,0 +1,181 @@
+"""The widget and live chat in Chromium: a visitor on /demo/ and an agent on the Visitors page,
+two browser contexts against a real server with WebSocket."""
+
+import pytest
+
+from tertulia.conversations.models import Message
+from tertulia.visitors.models import Visitor
+from tertulia.widget.services import token_hash
+from tests.browser.conftest import log_in, screenshot
+
+
+@pytest.fixture(autouse=True)
+def _no_channel_layer():
+    """This module runs a real ASGI server: the channel layer stays."""
+
+
+@pytest.fixture
+def demo_bot(bot, workspace):
+    workspace.name = "Demo"
+    workspace.save()
+    bot.title = "Panadería Luna"
+    bot.avatar = "PL"
+    bot.colour = "#b45309"
+    bot.save()
+    return bot
+
+
+def new_context(browser, server, **options):
+    options.setdefault("locale", "en-US")
+    context = browser.new_context(base_url=server.url, **options)
+    context.set_default_timeout(10_000)
+    return context
+
+
+def open_widget(page):
+    page.goto("/demo/")
+    page.get_by_role("button", name="Panadería Luna").click()
+    return page.frame_locator("iframe[title='Panadería Luna']")
+
+
+def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
+    agent_context = new_context(browser, asgi_server, viewport={"width": 1400, "height": 900})
+    agent = agent_context.new_page()
+    log_in(agent, owner.user.email)
+    agent.goto("/visitors/")
+    agent.get_by_text("No visitors yet").wait_for()
+
+    visitor_context = new_context(browser, asgi_server, viewport={"width": 1280, "height": 800})
+    visitor_page = visitor_context.new_page()
+    chat = open_widget(visitor_page)
+    chat.get_by_text("What can we help you with?").wait_for()
+    screenshot(visitor_page, "widget-desktop-greeting")
+
+    # The visitor appears on the agent's list without a reload, not engaged yet.
+    agent.locator("#results tr[data-row]").first.wait_for()
+    visitor = Visitor.objects.get(workspace=demo_bot.workspace)
+    assert visitor.engaged is False
+    agent.get_by_role("link", name=f"Visitor #{visitor.number}", exact=True).wait_for()
+
+    chat.get_by_role("button", name="Sales").click()
+    chat.get_by_label("Name").fill("Lucía <img src=x onerror=alert(1)>")
+    chat.get_by_label("E-mail").fill("lucia@")
+    chat.get_by_role("button", name="Send").first.click()
+    chat.get_by_text("Enter a valid e-mail address").wait_for()
+    chat.get_by_label("E-mail").fill("lucia@example.com")
+    chat.get_by_role("button", name="Send").first.click()
+    chat.get_by_text("A member of our team will join this chat shortly").wait_for()
+    screenshot(visitor_page, "widget-desktop-form-sent")
+
+    # The Notification node moved the visitor to Leads; the agent's counts follow live.
+    leads_tab = agent.locator("a.tab", has_text="Leads")
+    leads_tab.locator("text=1").wait_for()
+    leads_tab.click()
+    row = agent.locator("#results .row-link", has_text="Lucía <img src=x onerror=alert(1)>")
+    row.wait_for()
+    row.click()
+    agent.get_by_role("link", name="Conversation").click()
+    reply = agent.get_by_label("Reply")
+    reply.fill("Hola Lucía, ¿en qué te ayudo?")
+    reply.press("Enter")
+    agent.get_by_text("Live chat with Olga Owner").wait_for()
+    screenshot(agent, "agent-conversation-live")
+
+    chat.get_by_text("Hola Lucía, ¿en qué te ayudo?").wait_for()
+    assert chat.locator(".msg.agent .who").last.inner_text() == "Olga Owner"
+
+    # The visitor writes; the agent's open conversation shows it without a reload.
+    chat.get_by_label("Message").fill("Quiero 20 hogazas para el viernes")
+    chat.get_by_label("Message").press("Enter")
+    agent.get_by_text("Quiero 20 hogazas para el viernes").wait_for()
+
+    # A reload keeps the whole history (and the chat stays open).
+    visitor_page.reload()
+    chat = visitor_page.frame_locator("iframe[title='Panadería Luna']")
+    chat.get_by_text("Quiero 20 hogazas para el viernes").wait_for()
+    chat.get_by_text("Hola Lucía, ¿en qué te ayudo?").wait_for()
+
+    # The connection drops (the server restarts): what is typed meanwhile waits in the outbox
+    # and is stored once when the widget is back, though it may be sent more than once.
+    asgi_server.stop()
+    chat.locator("#connection").filter(has_text="Reconnecting").wait_for()
+    chat.get_by_label("Message").fill("Escrito sin conexión")
+    chat.get_by_label("Message").press("Enter")
+    chat.get_by_text("Not sent yet").wait_for()
+    screenshot(visitor_page, "widget-desktop-offline")
+    asgi_server.start()
+    chat.locator(".msg.visitor .meta").last.filter(has_not_text="Sending").wait_for(timeout=20_000)
+    agent.get_by_text("Escrito sin conexión").wait_for(timeout=20_000)
+    assert Message.objects.filter(visitor=visitor, text="Escrito sin conexión").count() == 1
+
+    # No visitor markup ever ran, in the widget or the dashboard.
+    dialogs = []
+    agent.on("dialog", lambda d: dialogs.append(d))
+    visitor_page.on("dialog", lambda d: dialogs.append(d))
+    agent.reload()
+    assert dialogs == []
+    agent_context.close()
+    visitor_context.close()
+
+
+def test_widget_on_a_phone_is_full_screen_and_in_spanish(browser, asgi_server, demo_bot):
+    context = new_context(
+        browser,
+        asgi_server,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="es-ES",
+    )
+    page = context.new_page()
+    page.goto("/demo/")
+    page.get_by_role("button", name="Panadería Luna").click()
+    chat = page.frame_locator("iframe[title='Panadería Luna']")
+    # The flow speaks the language it was written in; the widget's own words follow the visitor.
+    chat.get_by_role("button", name="Sales").wait_for()
+    box = page.locator("iframe").bounding_box()
+    assert box["width"] == 390 and box["height"] >= 800
+    assert chat.get_by_placeholder("Escribe un mensaje…").is_visible()
+    screenshot(page, "widget-phone-es")
+    # Closing the chat gives the page back.
+    chat.get_by_role("button", name="Cerrar el chat").click()
+    page.locator("iframe").wait_for(state="hidden")
+    visitor = Visitor.objects.get()
+    assert visitor.token_hash and visitor.token_hash != token_hash("")
+    context.close()
+
+
+def test_flow_editor(browser, asgi_server, bot, owner):
+    context = new_context(browser, asgi_server, viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    log_in(page, owner.user.email)
+    page.goto(f"/bots/{bot.pk}/flow/")
+    page.get_by_text("What can we help you with?").wait_for()
+    page.frame_locator("#preview").get_by_role("button", name="Sales").wait_for()
+    screenshot(page, "flow-editor")
+
+    # Add a message step and connect the "Other" option to it.
+    page.locator("#new-node-type").select_option("message")
+    page.get_by_role("button", name="Add", exact=True).click()
+    card = page.locator("[data-node][data-id='message']")
+    card.get_by_placeholder("Name of this step").fill("Other topics")
+    card.get_by_label("Text").fill("Write your question and we will answer.")
+    card.get_by_label("Next step").select_option("handoff")
+    options = page.locator("[data-node][data-id='topic'] [data-row]")
+    options.nth(2).get_by_label("Goes to").select_option("message")
+    page.get_by_role("button", name="Save flow").click()
+    page.get_by_text("Flow saved").wait_for()
+    bot.refresh_from_db()
+    nodes = {n["id"]: n for n in bot.flow["nodes"]}
+    assert nodes["message"]["text"] == "Write your question and we will answer."
+    assert nodes["topic"]["options"][2]["next"] == "message"
+
+    # An unreachable step is refused with a clear message, and nothing is saved.
+    page.locator("#new-node-type").select_option("end")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_role("button", name="Save flow").click()
+    page.get_by_text("“end” can never be reached").wait_for()
+    screenshot(page, "flow-editor-problems")
+    bot.refresh_from_db()
+    assert "end" not in {n["id"] for n in bot.flow["nodes"]}
+    context.close()
