@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 NODE_TYPES = (
     "start",
@@ -27,6 +28,8 @@ FIELD_TYPES = ("name", "email", "phone", "text", "number", "choice")
 CONTACT_TYPES = ("name", "email", "phone")
 CONDITION_OPS = ("equals", "not_equals", "contains", "is_set", "is_empty")
 MAX_DELAY_MS = 10_000
+# One plain address (the Notification node's "also e-mail"); the worker reports anything subtler.
+EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 # A path that visits more nodes than this without waiting for the visitor is a loop: stop there.
 MAX_STEPS = 100
 
@@ -401,7 +404,8 @@ class Problem:
     """A reason a flow cannot be saved; the editor words it in the member's language."""
 
     code: str  # no_start, many_starts, duplicate_id, unknown_type, dangling_edge, unreachable,
-    #            no_options, no_fields, bad_field, bad_status, bad_condition, bad_fallback
+    #            no_options, no_fields, bad_field, bad_status, bad_condition, bad_fallback,
+    #            bad_webhook, bad_email
     node: str = ""
     detail: str = ""
 
@@ -453,6 +457,14 @@ def validate(flow: Mapping, statuses: tuple[str, ...] = ()) -> list[Problem]:
                 bad_choice = f.get("type") == "choice" and not f.get("choices")
                 if f.get("type") not in FIELD_TYPES or bad_choice or names.count(f["name"]) > 1:
                     problems.append(Problem("bad_field", node_id, str(f.get("name"))))
+        if kind == "notification":
+            url = str(node.get("webhook_url") or "").strip()
+            parts = urlsplit(url)
+            if url and (parts.scheme not in ("http", "https") or not parts.hostname):
+                problems.append(Problem("bad_webhook", node_id, url))
+            address = str(node.get("email_to") or "").strip()
+            if address and not EMAIL.fullmatch(address):
+                problems.append(Problem("bad_email", node_id, address))
         status = node.get("status") if kind == "notification" else None
         if status and statuses and status not in statuses:
             problems.append(Problem("bad_status", node_id, str(status)))

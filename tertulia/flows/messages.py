@@ -23,6 +23,8 @@ def describe(problem: Problem, labels: dict[str, str]) -> str:
         "bad_status": _("“%(node)s” sets an unknown status (%(detail)s)."),
         "bad_condition": _("“%(node)s” needs what to check and how to compare it."),
         "bad_fallback": _("The fallback points to a node that does not exist."),
+        "bad_webhook": _("The webhook of “%(node)s” must be an http:// or https:// address."),
+        "bad_email": _("“%(detail)s” in “%(node)s” is not an e-mail address."),
     }
     text = texts.get(problem.code, problem.code)
     return text % {"node": node, "detail": problem.detail}

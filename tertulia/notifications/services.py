@@ -17,6 +17,11 @@ from tertulia.realtime.publish import publish_on_commit
 from tertulia.visitors.models import Visitor
 
 
+def one_line(text: str) -> str:
+    """Header-safe text: line breaks a visitor typed become spaces."""
+    return " ".join(str(text).split())
+
+
 def visitor_url(visitor: Visitor) -> str:
     return settings.TERTULIA_URL.rstrip("/") + reverse("visitors:detail", args=[visitor.pk])
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import http.client
 import json
 import time
 import urllib.error
@@ -13,7 +14,7 @@ from django.core.mail import EmailMessage
 from django.tasks import task
 from django.utils import timezone
 
-from tertulia.notifications.models import Channel, Delivery, DeliveryState
+from tertulia.notifications.models import Channel, Delivery, DeliveryState, is_web_url
 
 RETRY_FOR = timedelta(days=1)
 FIRST_RETRY_SECONDS = 30
@@ -33,14 +34,28 @@ def retry_delay(attempts: int) -> int:
 
 
 class DeliveryFailed(Exception):
-    def __init__(self, reason: str, code: int | None = None):
+    def __init__(self, reason: str, code: int | None = None, *, permanent: bool = False):
         super().__init__(reason)
         self.code = code
+        # Retrying cannot help (a malformed address or URL): give up at once.
+        self.permanent = permanent
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect would turn the POST into a body-less GET: count it as a failed delivery."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
 
 
 def _send_webhook(delivery: Delivery) -> int:
+    if not is_web_url(delivery.target):
+        raise DeliveryFailed("Not an http(s) URL", permanent=True)
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
-    request = urllib.request.Request(  # noqa: S310 (the URL is checked to be http(s) when saved)
+    request = urllib.request.Request(  # noqa: S310 (only http and https, checked above)
         delivery.target,
         data=body,
         method="POST",
@@ -51,23 +66,25 @@ def _send_webhook(delivery: Delivery) -> int:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _opener.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
             return response.status
     except urllib.error.HTTPError as error:
         raise DeliveryFailed(f"HTTP {error.code}", error.code) from error
-    except (urllib.error.URLError, OSError) as error:
-        raise DeliveryFailed(str(getattr(error, "reason", error))[:300]) from error
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", None) or error.__class__.__name__
+        raise DeliveryFailed(str(reason)[:300]) from error
 
 
 def _send_email(delivery: Delivery) -> None:
-    message = EmailMessage(
-        subject=delivery.payload.get("subject", ""),
-        body=delivery.payload.get("body", ""),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[delivery.target],
-    )
     try:
-        message.send()
+        EmailMessage(
+            subject=delivery.payload.get("subject", ""),
+            body=delivery.payload.get("body", ""),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[delivery.target],
+        ).send()
+    except ValueError as error:  # an address or header that cannot be sent
+        raise DeliveryFailed(str(error)[:300], permanent=True) from error
     except OSError as error:
         raise DeliveryFailed(str(error)[:300]) from error
 
@@ -88,7 +105,7 @@ def deliver(delivery_id: int) -> str:
     except DeliveryFailed as failure:
         delivery.error = str(failure)
         delivery.response_code = failure.code
-        if timezone.now() - delivery.created_at < RETRY_FOR:
+        if not failure.permanent and timezone.now() - delivery.created_at < RETRY_FOR:
             wait = timedelta(seconds=retry_delay(delivery.attempts))
             delivery.save()
             deliver.using(run_after=timezone.now() + wait).enqueue(delivery.pk)
