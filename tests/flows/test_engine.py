@@ -223,6 +223,12 @@ def test_validation_names_every_problem():
             {"id": "o", "type": "options", "options": []},
             {"id": "f", "type": "form", "fields": [{"name": "x", "type": "choice"}]},
             {"id": "n", "type": "notification", "status": "vip"},
+            {
+                "id": "w",
+                "type": "notification",
+                "webhook_url": "file:///etc/passwd",
+                "email_to": "a@b.c, d@e.f",
+            },
             {"id": "c", "type": "condition", "op": "near"},
         ],
     }
@@ -237,6 +243,8 @@ def test_validation_names_every_problem():
         ("bad_status", "n"),
         ("bad_condition", "c"),
         ("bad_fallback", ""),
+        ("bad_webhook", "w"),
+        ("bad_email", "w"),
     } <= codes
     two_starts = {"nodes": [{"id": "a", "type": "start"}, {"id": "b", "type": "start"}]}
     assert ("many_starts", "b") in {(p.code, p.node) for p in validate(two_starts)}
