@@ -21,7 +21,7 @@ from tertulia.visitors.models import Visitor
 
 
 def _locked(visitor: Visitor) -> Visitor:
-    return Visitor.objects.select_for_update().select_related("bot").get(pk=visitor.pk)
+    return Visitor.objects.select_for_update(of=("self",)).select_related("bot").get(pk=visitor.pk)
 
 
 @transaction.atomic
