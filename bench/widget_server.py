@@ -1,0 +1,232 @@
+"""The widget benchmark's server side: a scratch var dir, the migrated database, the bench
+workspace and bot, and one uvicorn process with the widget's rate limits lifted (every simulated
+visitor shares 127.0.0.1)."""
+
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WORKSPACE = "Bench WS"
+OWNER_EMAIL = "bench-ws@tertulia.test"
+LIFTED = 10**9
+SETTINGS_MODULE = "tertulia_bench_ws_settings"
+ASGI_MODULE = "tertulia_bench_ws_asgi"
+
+# The server's settings: the project's own, without the widget's per-visitor and per-bot+IP
+# limits (every simulated visitor shares 127.0.0.1).
+SETTINGS_SOURCE = f'''"""The project's settings with the widget's rate limits lifted, for the benchmark's server."""
+
+from tertulia.config.settings import *  # noqa: F403
+
+WIDGET_NEW_VISITORS_PER_MINUTE = {LIFTED}
+WIDGET_MESSAGES_PER_MINUTE = {LIFTED}
+'''
+
+# The server's ASGI entry point: the project's application, and the per-IP message limit (a
+# module constant, not a setting) lifted once Django is set up.
+ASGI_SOURCE = f'''"""The project's ASGI application with the per-IP message limit lifted."""
+
+import os
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "{SETTINGS_MODULE}"
+
+from tertulia.config.asgi import application  # noqa: E402,F401
+import tertulia.widget.services  # noqa: E402
+
+tertulia.widget.services.IP_MESSAGES_PER_MINUTE = {LIFTED}
+'''
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# Set-up: scratch dir, database, workspace and bot, the server process.
+
+
+def prepare_environment(scratch: Path) -> dict:
+    """Environment variables for this process, `tertulia migrate` and the server."""
+    os.environ["TERTULIA_VAR"] = str(scratch / "var")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tertulia.config.settings"
+    (scratch / f"{SETTINGS_MODULE}.py").write_text(SETTINGS_SOURCE)
+    (scratch / f"{ASGI_MODULE}.py").write_text(ASGI_SOURCE)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(scratch), str(ROOT), env.get("PYTHONPATH", "")) if p
+    )
+    return env
+
+
+def migrate(env: dict) -> float:
+    started = time.perf_counter()
+    tertulia = Path(sys.executable).parent / "tertulia"
+    command = [str(tertulia)] if tertulia.exists() else [sys.executable, "-m", "tertulia"]
+    subprocess.run(  # noqa: S603 (this venv's own command, fixed arguments)
+        [*command, "migrate", "--no-input", "-v", "0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
+    return time.perf_counter() - started
+
+
+def ensure_bot():
+    """The bench workspace's bot (starter flow), with no visitors left from an earlier run."""
+    from django.db import connections
+
+    from tertulia.accounts.models import Workspace
+    from tertulia.accounts.services import workspace_create_with_owner
+    from tertulia.flows.models import Bot
+    from tertulia.flows.services import bot_create
+    from tertulia.visitors.models import Visitor
+
+    workspace = Workspace.objects.filter(name=WORKSPACE).first()
+    if workspace is None:
+        workspace = workspace_create_with_owner(
+            workspace_name=WORKSPACE, email=OWNER_EMAIL, password="bench-ws-password-1"
+        ).workspace
+    bot = Bot.objects.filter(workspace=workspace).order_by("pk").first()
+    if bot is None:
+        bot = bot_create(workspace=workspace, name="Bench WS bot")
+    Visitor.objects.filter(workspace=workspace).delete()
+    connections.close_all()
+    return workspace, bot
+
+
+def delete_visitors(workspace) -> int:
+    from django.db import connections
+
+    from tertulia.visitors.models import Visitor
+
+    deleted = Visitor.objects.filter(workspace=workspace).delete()[1].get("visitors.Visitor", 0)
+    connections.close_all()
+    return deleted
+
+
+def database_label() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+            settings = connection.settings_dict
+            where = f"{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+            label = f"PostgreSQL {version} ({where})"
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT sqlite_version()")
+            label = f"SQLite {cursor.fetchone()[0]} (fresh file {connection.settings_dict['NAME']})"
+        else:
+            label = connection.vendor
+    connection.close()
+    return label
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+
+
+def http_json(url: str, body: dict | None = None, timeout: float = 15.0) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method="GET" if body is None else "POST",
+        headers={"Content-Type": "application/json", "User-Agent": "tertulia-bench"},
+    )
+    try:
+        with HTTP.open(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server process has used so far (Linux /proc)."""
+        try:
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        except OSError:
+            return math.nan
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> int | None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        return self.process.returncode
+
+
+def start_server(env: dict, scratch: Path, key: str) -> Server:
+    """One uvicorn process; ready once the bot's look answers."""
+    log = scratch / "server.log"
+    for _attempt in range(3):  # another process may take the free port meanwhile
+        port = free_port()
+        with log.open("ab") as out:
+            process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    f"{ASGI_MODULE}:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--lifespan",
+                    "off",
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        server = Server(process, port, log)
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                status, _ = http_json(f"{server.url}/widget/{key}/look", timeout=2)
+                if status == 200:
+                    return server
+            except OSError:
+                pass
+            time.sleep(0.1)
+        server.stop()
+    raise BenchError(f"the server did not start; see its log:\n{log.read_text()[-3000:]}")
