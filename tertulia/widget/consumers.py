@@ -8,11 +8,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import translation
 
 from tertulia.core.net import scope_ip
-from tertulia.flows.models import Bot
 from tertulia.flows.services import widget_state
 from tertulia.realtime.publish import visitor_group
 from tertulia.widget.services import (
     WidgetError,
+    bot_for_key,
+    chat_language,
     visitor_for_token,
     widget_act,
     widget_history,
@@ -23,7 +24,7 @@ ACTIONS = ("text", "choose", "submit")
 
 
 def _connect(key: str, token: str, after: int):
-    bot = Bot.objects.select_related("workspace").filter(public_key=key).first()
+    bot = bot_for_key(key)
     visitor = visitor_for_token(bot=bot, token=token) if bot else None
     if visitor is None:
         return None, None, None
@@ -47,15 +48,12 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             after = max(int(query.get("after", ["0"])[0]), 0)
         except ValueError:
             after = 0
-        lang = query.get("lang", ["en"])[0]
-        self.language = "es" if lang.startswith("es") else "en"
         key = self.scope["url_route"]["kwargs"]["key"]
         self.bot, self.visitor, hello = await database_sync_to_async(_connect)(key, token, after)
         if self.visitor is None:
             await self.close(code=4401)
             return
-        if self.bot.language:
-            self.language = self.bot.language
+        self.language = chat_language(self.bot, query.get("lang", [""])[0])
         self.group = visitor_group(self.visitor.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()

@@ -40,6 +40,18 @@ class WidgetError(Exception):
     retry_after: int = 0
 
 
+def bot_for_key(key: str) -> Bot | None:
+    """The bot an embed snippet names, with its workspace."""
+    return Bot.objects.select_related("workspace").filter(public_key=key).first()
+
+
+def chat_language(bot: Bot, asked: str) -> str:
+    """The bot's language, or the one the visitor's browser asks for (Spanish or English)."""
+    if bot.language:
+        return bot.language
+    return "es" if (asked or "").lower().startswith("es") else "en"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

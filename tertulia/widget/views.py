@@ -21,6 +21,8 @@ from tertulia.flows.models import Bot
 from tertulia.flows.services import widget_state
 from tertulia.widget.services import (
     WidgetError,
+    bot_for_key,
+    chat_language,
     visitor_for_token,
     widget_act,
     widget_history,
@@ -46,11 +48,9 @@ def loader(request):
 
 
 def widget_language(bot: Bot, request) -> str:
-    """The bot's language, or the one the widget says the visitor's browser prefers."""
-    if bot.language:
-        return bot.language
+    """The chat's language: the loader passes the browser's as `lang`, else Accept-Language."""
     asked = request.GET.get("lang", "") or translation.get_language_from_request(request)
-    return "es" if asked.lower().startswith("es") else "en"
+    return chat_language(bot, asked)
 
 
 def widget_strings() -> dict:
@@ -82,7 +82,7 @@ def own_origin(request) -> str:
 
 
 def _bot(key: str) -> Bot:
-    bot = Bot.objects.select_related("workspace").filter(public_key=key).first()
+    bot = bot_for_key(key)
     if bot is None:
         raise Http404("Unknown bot")
     return bot
@@ -140,7 +140,7 @@ def widget_api(view):
     @csrf_exempt  # no cookies: the visitor is known by the token the widget sends
     @wraps(view)
     def wrapped(request, key):
-        bot = Bot.objects.select_related("workspace").filter(public_key=key).first()
+        bot = bot_for_key(key)
         if bot is None:
             return JsonResponse(
                 {"error": "unknown_bot", "message": _("This chat is not available.")}, status=404
