@@ -80,6 +80,10 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
     reply.press("Enter")
     agent.get_by_text("Live chat with Olga Owner").wait_for()
     screenshot(agent, "agent-conversation-live")
+    agent.locator(".bell__button").click()
+    agent.get_by_text("Mark all as read").wait_for()
+    screenshot(agent, "bell")
+    agent.locator(".bell__button").click()
 
     chat.get_by_text("Hola Lucía, ¿en qué te ayudo?").wait_for()
     assert chat.locator(".msg.agent .who").last.inner_text() == "Olga Owner"
@@ -149,6 +153,9 @@ def test_flow_editor(browser, asgi_server, bot, owner):
     context = new_context(browser, asgi_server, viewport={"width": 1440, "height": 1000})
     page = context.new_page()
     log_in(page, owner.user.email)
+    page.goto(f"/bots/{bot.pk}/")
+    page.get_by_text("Embed on your site").wait_for()
+    screenshot(page, "bot-settings")
     page.goto(f"/bots/{bot.pk}/flow/")
     page.get_by_text("What can we help you with?").wait_for()
     page.frame_locator("#preview").get_by_role("button", name="Sales").wait_for()

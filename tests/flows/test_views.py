@@ -27,6 +27,8 @@ def test_new_bots_start_from_the_template(owner_client, workspace):
     assert bot.flow == starter_flow()
     page = owner_client.get(f"/bots/{bot.pk}/")
     assert f'data-bot="{bot.public_key}"' in page.content.decode().replace("&quot;", '"')
+    assert "Paste this tag before &lt;/body&gt; on every page" in page.content.decode()
+    assert "t=&lt;unix time&gt;,v1=" in page.content.decode()
 
 
 def test_settings_refuse_bad_sites_and_colours(owner_client, bot):
