@@ -14,18 +14,18 @@ $(BIN)/python:
 
 # Installs are redone only when a lock file changes.
 $(VENV)/.runtime: requirements.lock pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
-	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -r requirements-dev.lock
 	touch $@
 
 run: $(VENV)/.runtime
 	$(BIN)/tertulia migrate --no-input
 	$(BIN)/tertulia setupdemo
-	$(BIN)/tertulia serve --host $(HOST) --port $(PORT)
+	TERTULIA_DEMO_IP=$${TERTULIA_DEMO_IP-2.139.0.1} $(BIN)/tertulia serve --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's Chromium; install it when it is missing.
 /usr/bin/chromium:

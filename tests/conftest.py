@@ -14,6 +14,19 @@ PASSWORD = "a-long-test-password"
 _names = itertools.count(1)
 
 
+@pytest.fixture(scope="session")
+def city_database(tmp_path_factory):
+    """The tests' tiny location database (tests/geo/mmdb.py), written once."""
+    from tests.geo.mmdb import write_city_database
+
+    return write_city_database(tmp_path_factory.mktemp("geo") / "city.mmdb")
+
+
+@pytest.fixture(autouse=True)
+def _tiny_location_database(settings, city_database):
+    settings.GEOIP_DATABASE = str(city_database)
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     """Fast password hashing where Argon2 is not under test; a fresh cache per test."""

@@ -11,6 +11,14 @@ Environment variables:
   EMAIL_URL      smtp://user:password@host:port (smtp+tls:// for STARTTLS, smtps:// for TLS);
                  when unset, e-mails are written to var/outbox/ instead of being sent.
   EMAIL_FROM     the sender of notification e-mails.
+  TERTULIA_GEOIP_DATABASE  a City database in MaxMind's format (DB-IP City Lite, GeoLite2 City,
+                 GeoIP2 City) for visitors' locations; default: the DB-IP City Lite file that
+                 installs with the project.
+  TERTULIA_PROXY_HEADER    the header a trusted reverse proxy writes the client's address to
+                 (e.g. X-Forwarded-For); unset: the socket's peer is the client.
+  TERTULIA_PROXY_HOPS      how many trusted proxies append to that header (default 1).
+  TERTULIA_DEMO_IP         use this address for visitors who come from loopback or private
+                 addresses (to see locations on a development machine).
 """
 
 import os
@@ -136,6 +144,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Where visitors are: see the variables above.
+GEOIP_DATABASE = os.environ.get("TERTULIA_GEOIP_DATABASE", "")
+PROXY_HEADER = os.environ.get("TERTULIA_PROXY_HEADER", "")
+PROXY_HOPS = int(os.environ.get("TERTULIA_PROXY_HOPS", "1"))
+DEMO_IP = os.environ.get("TERTULIA_DEMO_IP", "")
 
 TERTULIA_URL = os.environ.get("TERTULIA_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM", "Tertulia <tertulia@localhost>")

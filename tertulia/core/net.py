@@ -1,12 +1,55 @@
-"""Where a request comes from."""
+"""Where a request comes from: the one place that reads the client's address.
+
+Without `settings.PROXY_HEADER` the client is the socket's peer and forwarded headers are ignored
+(anyone can send them). With it, the client is the entry `settings.PROXY_HOPS` from the right of
+that header: each trusted proxy appends the address it saw, so entries further left were written
+by the client and are never trusted. `settings.DEMO_IP` stands in for loopback and private
+addresses, to see locations on a development machine.
+"""
+
+import ipaddress
+
+from django.conf import settings
+
+from tertulia.geo.location import is_public
 
 
 def request_ip(request) -> str:
-    """The client's IP address: the socket's peer."""
-    return request.META.get("REMOTE_ADDR", "") or ""
+    """The client's IP address for an HTTP request."""
+    forwarded = request.headers.get(settings.PROXY_HEADER) if settings.PROXY_HEADER else None
+    return _client(request.META.get("REMOTE_ADDR", ""), forwarded)
 
 
 def scope_ip(scope) -> str:
     """The same for a WebSocket connection's scope."""
-    client = scope.get("client") or ("", 0)
-    return client[0] or ""
+    peer = (scope.get("client") or ("", 0))[0] or ""
+    forwarded = None
+    if settings.PROXY_HEADER:
+        name = settings.PROXY_HEADER.lower().encode()
+        values = [v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == name]
+        forwarded = ",".join(values) if values else None
+    return _client(peer, forwarded)
+
+
+def _client(peer: str, forwarded: str | None) -> str:
+    address = peer or ""
+    if forwarded is not None:
+        entries = [entry.strip() for entry in forwarded.split(",")]
+        hops = max(settings.PROXY_HOPS, 1)
+        if len(entries) >= hops:
+            address = _address(entries[-hops]) or address
+    if settings.DEMO_IP and not is_public(address):
+        return settings.DEMO_IP
+    return address
+
+
+def _address(entry: str) -> str:
+    """An IP address from a header entry, without a port ("1.2.3.4:80", "[2001:db8::1]:443")."""
+    if entry.startswith("["):
+        entry = entry[1:].split("]", 1)[0]
+    elif entry.count(":") == 1:
+        entry = entry.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(entry))
+    except ValueError:
+        return ""
