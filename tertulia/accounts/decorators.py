@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 
 def member_required(view):
@@ -15,6 +16,19 @@ def member_required(view):
             return redirect_to_login(request.get_full_path())
         if not request.member:
             raise PermissionDenied("You are not a member of any workspace.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def manager_required(view):
+    """Owners and admins only (bots, workspace settings, deleting visitors); agents get 403."""
+
+    @member_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.member.is_manager:
+            raise PermissionDenied(_("Only owners and admins can do this."))
         return view(request, *args, **kwargs)
 
     return wrapper

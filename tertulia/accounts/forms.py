@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tertulia.accounts import throttle
-from tertulia.accounts.models import User
+from tertulia.accounts.models import User, Workspace
+from tertulia.core.net import request_ip
 
 
 class LoginForm(AuthenticationForm):
@@ -30,7 +31,7 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         email = self.cleaned_data.get("username") or ""
-        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        ip = request_ip(self.request) if self.request else ""
         self.locked_seconds = throttle.seconds_locked(email=email, ip=ip)
         if self.locked_seconds:
             minutes = math.ceil(self.locked_seconds / 60)
@@ -64,3 +65,30 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["name", "language", "timezone"]
         labels = {"name": _("Your name"), "language": _("Language")}
+
+
+class WorkspaceForm(forms.ModelForm):
+    """The workspace's name and how it treats visitors' personal data."""
+
+    retention_days = forms.IntegerField(
+        label=_("Delete archived visitors after (days)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=_(
+            "Visitors archived for longer are deleted, with their conversations, once an hour. "
+            "Leave empty to keep them."
+        ),
+    )
+
+    class Meta:
+        model = Workspace
+        fields = ["name", "ip_storage", "retention_days"]
+        widgets = {"ip_storage": forms.RadioSelect}
+        labels = {"name": _("Workspace name")}
+        help_texts = {
+            "ip_storage": _(
+                "The location is looked up before the address is shortened or dropped. "
+                "Shortened: the last number of an IPv4 address, the last 80 bits of IPv6, are zeros."
+            )
+        }

@@ -16,12 +16,33 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value})
 
 
+class IpStorage(models.TextChoices):
+    """How much of a visitor's IP address is kept (the location is looked up before)."""
+
+    NONE = "none", _("Do not store IP addresses")
+    TRUNCATED = "truncated", _("Store them shortened (last part zeroed)")
+    FULL = "full", _("Store them in full")
+
+
 class Workspace(models.Model):
     """One customer account. Every visitor, bot and message belongs to exactly one."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     # The last "Visitor #N" handed out; visitors are numbered per workspace.
     visitor_seq = models.PositiveBigIntegerField(default=0)
+    ip_storage = models.CharField(
+        _("visitors' IP addresses"),
+        max_length=10,
+        choices=IpStorage.choices,
+        default=IpStorage.TRUNCATED,
+    )
+    # Archived visitors are deleted this many days after they were archived; None keeps them.
+    retention_days = models.PositiveIntegerField(
+        _("delete archived visitors after (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to keep archived visitors until someone deletes them."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -101,3 +122,36 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.workspace} ({self.role})"
+
+    @property
+    def is_manager(self) -> bool:
+        """Owners and admins set up bots and the workspace, and delete visitors."""
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+class AuditAction(models.TextChoices):
+    VISITOR_DELETED = "visitor_deleted", _("Visitor deleted")
+    VISITOR_ANONYMISED = "visitor_anonymised", _("Visitor anonymised")
+    VISITORS_EXPIRED = "visitors_expired", _("Archived visitors deleted (retention)")
+
+
+class AuditEntry(models.Model):
+    """Something done to a workspace's data that must stay on record.
+
+    Never holds personal data: `detail` has numbers and statuses only, never names or addresses.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # None: done by the workspace's retention setting.
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=24, choices=AuditAction.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-id"], name="audit_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.detail}"

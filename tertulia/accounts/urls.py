@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("account/", views.profile, name="profile"),
+    path("workspace/", views.workspace_settings, name="workspace"),
 ]

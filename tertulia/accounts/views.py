@@ -4,8 +4,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tertulia.accounts import throttle
-from tertulia.accounts.decorators import member_required
-from tertulia.accounts.forms import LoginForm, ProfileForm
+from tertulia.accounts.decorators import manager_required, member_required
+from tertulia.accounts.forms import LoginForm, ProfileForm, WorkspaceForm
+from tertulia.accounts.models import AuditEntry
+from tertulia.core.net import request_ip
 
 
 class LoginView(auth_views.LoginView):
@@ -16,9 +18,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        throttle.clear(
-            email=form.cleaned_data["username"], ip=self.request.META.get("REMOTE_ADDR", "")
-        )
+        throttle.clear(email=form.cleaned_data["username"], ip=request_ip(self.request))
         return super().form_valid(form)
 
     def form_invalid(self, form):
@@ -38,3 +38,23 @@ def profile(request):
         messages.success(request, _("Your settings are saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+PRIVACY_LOG_SIZE = 50
+
+
+@manager_required
+def workspace_settings(request):
+    """Owners and admins: the workspace's name, IP addresses, retention, and the privacy log."""
+    workspace = request.member.workspace
+    form = WorkspaceForm(request.POST or None, instance=workspace)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The workspace settings are saved."))
+        return redirect("accounts:workspace")
+    log = (
+        AuditEntry.objects.filter(workspace=workspace)
+        .select_related("actor")
+        .order_by("-id")[:PRIVACY_LOG_SIZE]
+    )
+    return render(request, "accounts/workspace.html", {"form": form, "log": log})

@@ -14,7 +14,7 @@ from tertulia.visitors.choices import LiveChat, VisitorStatus
 from tertulia.visitors.models import Visitor
 from tertulia.visitors.services import visitor_set_status
 
-CONTEXT_FIELDS = ("name", "email", "phone", "country", "region", "city", "language")
+CONTEXT_FIELDS = ("name", "email", "phone", "country", "region", "city")
 
 
 def flow_context(visitor: Visitor) -> dict[str, object]:
@@ -24,6 +24,8 @@ def flow_context(visitor: Visitor) -> dict[str, object]:
     }
     context.update({name: getattr(visitor, name) or "" for name in CONTEXT_FIELDS})
     context["number"] = visitor.number
+    # The browser's first language ("es-ES"); the visitor keeps the whole list.
+    context["language"] = (visitor.languages or "").split(",")[0].strip()
     return context
 
 

@@ -1,36 +1,21 @@
 """Bot pages: the list, each bot's settings with its embed snippet, and the flow editor."""
 
 import json
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tertulia.accounts.decorators import member_required
-from tertulia.accounts.models import Member, Role
+from tertulia.accounts.decorators import manager_required
+from tertulia.accounts.models import Member
 from tertulia.flows import engine
 from tertulia.flows.forms import BotForm, FlowImportForm
 from tertulia.flows.messages import describe
 from tertulia.flows.models import Bot
 from tertulia.flows.services import bot_create, flow_save
 from tertulia.visitors.choices import VisitorStatus
-
-
-def manager_required(view):
-    """Owners and admins set up bots; agents work the Visitors page."""
-
-    @member_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.member.role not in (Role.OWNER, Role.ADMIN):
-            raise PermissionDenied(_("Only owners and admins can change bots."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _bot_or_404(request, bot_id: int) -> Bot:

@@ -28,6 +28,8 @@ class Visitor(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=VisitorStatus.choices, default=VisitorStatus.NEW
     )
+    # When the status last changed (retention counts from when a visitor was archived).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     engaged = models.BooleanField(_("engaged"), default=False)
     message_count = models.PositiveIntegerField(_("messages"), default=0)
 
@@ -44,10 +46,14 @@ class Visitor(models.Model):
     device_type = models.CharField(
         _("device"), max_length=10, choices=DeviceType.choices, blank=True
     )
-    language = models.CharField(_("language"), max_length=35, blank=True)
+    # The browser's languages in its order of preference: "es-ES, es, en".
+    languages = models.CharField(_("languages"), max_length=200, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    screen = models.CharField(_("screen"), max_length=20, blank=True)  # "1920x1080"
     referrer = models.TextField(_("referrer"), blank=True)
     landing_page = models.TextField(_("landing page"), blank=True)
+    # utm_source, utm_medium, utm_campaign, utm_term, utm_content of the landing page.
+    utm = models.JSONField(_("campaign"), default=dict, blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
 
     # The widget: the hash of the token the visitor's browser keeps, and where it is in the flow.
@@ -66,6 +72,8 @@ class Visitor(models.Model):
     # When the widget was first opened, which is when the conversation starts.
     created_at = models.DateTimeField(_("created"), db_default=models.functions.Now())
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # Set when a member removed the visitor's personal data and kept the conversation.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -85,6 +93,10 @@ class Visitor(models.Model):
                 fields=["workspace", "country", "region", "city"], name="visitor_location"
             ),
             models.Index(fields=["workspace", "phone_digits"], name="visitor_phone"),
+            # Retention: archived visitors by when they were archived.
+            models.Index(
+                fields=["workspace", "status", "status_changed_at"], name="visitor_status_since"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -109,3 +121,19 @@ class Visitor(models.Model):
         """Recompute the derived columns that filters and search read."""
         self.phone_digits = digits(self.phone)
         self.search_text = search_text_for(self.name, self.email, self.phone_digits)
+
+
+class PageView(models.Model):
+    """A page of the site the visitor was on while the widget was loaded."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="page_views")
+    url = models.TextField()
+    title = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["visitor", "id"], name="page_view_by_visitor")]
+
+    def __str__(self) -> str:
+        return self.url

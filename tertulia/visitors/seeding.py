@@ -13,8 +13,9 @@ from django.utils import timezone
 from tertulia.accounts.models import Member, Workspace
 from tertulia.conversations.models import Message, MessageKind, Sender, StatusChange
 from tertulia.flows.models import Bot
+from tertulia.geo.device import parse_device
 from tertulia.visitors.choices import DeviceType, VisitorStatus
-from tertulia.visitors.models import Visitor
+from tertulia.visitors.models import PageView, Visitor
 from tertulia.visitors.services import allocate_visitor_numbers
 from tertulia.visitors.text import fold
 
@@ -108,43 +109,13 @@ PLACES = (
     ("IT", "Lombardy", "Milan", "+39", 10),
     ("", "", "", "+34", 9),
 )
-DEVICES = (
-    (
-        DeviceType.DESKTOP,
-        "Chrome 131",
-        "Windows 11",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
-    ),
-    (
-        DeviceType.DESKTOP,
-        "Safari 18",
-        "macOS 15",
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 15_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
-    ),
-    (
-        DeviceType.DESKTOP,
-        "Firefox 133",
-        "Ubuntu",
-        "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-    ),
-    (
-        DeviceType.MOBILE,
-        "Mobile Safari 18",
-        "iOS 18",
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
-    ),
-    (
-        DeviceType.MOBILE,
-        "Chrome Mobile 131",
-        "Android 14",
-        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
-    ),
-    (
-        DeviceType.TABLET,
-        "Mobile Safari 17",
-        "iPadOS 17",
-        "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
-    ),
+USER_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 15_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+    "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
 )
 REFERRERS = (
     "",
@@ -153,6 +124,19 @@ REFERRERS = (
     "https://www.instagram.com/",
     "https://www.linkedin.com/",
     "https://duckduckgo.com/",
+)
+LANGUAGES = ("es-ES, es", "en-US, en", "es-MX, es, en", "en-GB, en", "pt-PT, pt, en", "es")
+SCREENS = {
+    DeviceType.DESKTOP: ("1920x1080", "1536x864", "2560x1440", "1440x900"),
+    DeviceType.MOBILE: ("390x844", "412x915", "375x667"),
+    DeviceType.TABLET: ("820x1180", "768x1024"),
+}
+CAMPAIGNS = (
+    {},
+    {},
+    {},
+    {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "spring-sale"},
+    {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "noviembre"},
 )
 PAGES = (
     "/",
@@ -198,6 +182,27 @@ FORM_FIELDS = [
     {"name": "company", "label": "Company", "type": "text", "required": False},
 ]
 BATCH = 2000
+
+
+def _query(utm: dict) -> str:
+    return ("?" + "&".join(f"{key}={value}" for key, value in utm.items())) if utm else ""
+
+
+def _pages(visitor: Visitor, rng: random.Random) -> list[PageView]:
+    """The landing page and a few more, a minute or two apart."""
+    urls = [visitor.landing_page] + [
+        "https://example.com" + rng.choice(PAGES) for _ in range(rng.randint(0, 3))
+    ]
+    return [
+        PageView(
+            workspace_id=visitor.workspace_id,
+            visitor=visitor,
+            url=url,
+            title=url.split("?")[0].rsplit("/", 1)[-1].replace("-", " ").capitalize() or "Home",
+            created_at=visitor.created_at + dt.timedelta(minutes=2 * step),
+        )
+        for step, url in enumerate(urls)
+    ]
 
 
 def _person(rng: random.Random):
@@ -332,10 +337,13 @@ def seed_visitors(
             visitors = []
             for offset in range(size):
                 name, email, phone, place = _person(rng)
-                device = rng.choice(DEVICES)
+                user_agent = rng.choice(USER_AGENTS)
+                device = parse_device(user_agent)
                 created = now - dt.timedelta(seconds=rng.randint(60, days * 86400))
                 status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
                 engaged = status != VisitorStatus.NEW or rng.random() < 0.7
+                utm = rng.choice(CAMPAIGNS)
+                landing = "https://example.com" + rng.choice(PAGES) + _query(utm)
                 visitor = Visitor(
                     workspace=workspace,
                     bot=bot,
@@ -349,11 +357,12 @@ def seed_visitors(
                     region=place[1],
                     city=place[2],
                     ip=f"{rng.randint(2, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.0",
-                    user_agent=device[3],
-                    browser=device[1],
-                    os=device[2],
-                    device_type=device[0],
-                    language=rng.choice(("es-ES", "en-US", "es-MX", "en-GB", "pt-PT")),
+                    user_agent=user_agent,
+                    browser=device.browser,
+                    os=device.os,
+                    device_type=device.device_type,
+                    languages=rng.choice(LANGUAGES),
+                    screen=rng.choice(SCREENS[device.device_type]),
                     timezone=rng.choice(
                         (
                             "Europe/Madrid",
@@ -363,15 +372,17 @@ def seed_visitors(
                         )
                     ),
                     referrer=rng.choice(REFERRERS),
-                    landing_page="https://example.com" + rng.choice(PAGES),
+                    landing_page=landing,
+                    utm=utm,
                     attributes={"plan": "pro"} if rng.random() < 0.1 else {},
                     created_at=created,
                     last_seen_at=created + dt.timedelta(minutes=rng.randint(1, 30)),
                 )
                 visitor.refresh_search_fields()
                 visitors.append(visitor)
-            messages, changes = [], []
+            messages, changes, pages = [], [], []
             for visitor in visitors:
+                pages.extend(_pages(visitor, rng))
                 path = _status_path(visitor.status)
                 by_flow = rng.random() < 0.5
                 payloads = []
@@ -391,6 +402,7 @@ def seed_visitors(
                         )
                     )
                     payloads.append({"from": before, "to": after, "node": node or None})
+                    visitor.status_changed_at = when
                 conversation = _conversation(
                     visitor, messages_per_visitor, rng, agent_user, payloads
                 )
@@ -399,6 +411,7 @@ def seed_visitors(
             Visitor.objects.bulk_create(visitors, batch_size=BATCH)
             Message.objects.bulk_create(messages, batch_size=BATCH)
             StatusChange.objects.bulk_create(changes, batch_size=BATCH)
+            PageView.objects.bulk_create(pages, batch_size=BATCH)
         made += size
         if progress:
             progress(made)

@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 from tertulia.accounts.models import Workspace
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.filters import VisitorFilters
-from tertulia.visitors.models import Visitor
+from tertulia.visitors.models import PageView, Visitor
 
 # The columns the list and the exports read; the rest of a visitor stays in the database.
 LIST_COLUMNS = (
@@ -132,3 +132,11 @@ def visitor_countries(*, workspace: Workspace) -> list[str]:
         .values_list("country", flat=True)
         .distinct()
     )
+
+
+PAGES_SHOWN = 15
+
+
+def visitor_pages(*, visitor: Visitor, limit: int = PAGES_SHOWN) -> list[PageView]:
+    """The pages the visitor viewed, newest first (the first one is where they are now)."""
+    return list(PageView.objects.filter(visitor=visitor).order_by("-id")[:limit])

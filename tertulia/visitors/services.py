@@ -51,8 +51,9 @@ def visitor_set_status(
     if previous == status:
         visitor.status = status
         return None
-    Visitor.objects.filter(pk=visitor.pk).update(status=status)
-    visitor.status = status
+    now = timezone.now()
+    Visitor.objects.filter(pk=visitor.pk).update(status=status, status_changed_at=now)
+    visitor.status, visitor.status_changed_at = status, now
     change = StatusChange.objects.create(
         workspace_id=locked.workspace_id,
         visitor=visitor,
@@ -69,7 +70,7 @@ def visitor_set_status(
         kind=MessageKind.STATUS_CHANGE,
         agent=actor,
         payload={"from": previous, "to": str(status), "node": flow_node_label or None},
-        created_at=timezone.now(),
+        created_at=now,
     )
     publish_on_commit(
         workspace_id=locked.workspace_id,

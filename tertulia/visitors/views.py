@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tertulia.accounts.decorators import member_required
+from tertulia.accounts.decorators import manager_required, member_required
 from tertulia.conversations.live_chat import (
     agent_typing,
     live_chat_end,
@@ -29,6 +29,7 @@ from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.exports import ExportLabels, export_rows
 from tertulia.visitors.filters import PAGE_SIZES, VisitorFilterForm, VisitorFilters
 from tertulia.visitors.models import Visitor
+from tertulia.visitors.privacy import visitor_anonymise, visitor_delete
 from tertulia.visitors.services import visitor_set_status
 
 PANEL_TABS = {"info": gettext_lazy("Info"), "conversation": gettext_lazy("Conversation")}
@@ -46,6 +47,7 @@ def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
     """What the panel and the full page show of one visitor."""
     tab = tab if tab in PANEL_TABS else "info"
     needs_conversation = layout == "page" or tab == "conversation"
+    needs_info = layout == "page" or tab == "info"
     if needs_conversation:
         conversation_mark_read(visitor=visitor)
     return {
@@ -54,7 +56,8 @@ def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
         "tab": tab,
         "statuses": list(VisitorStatus),
         "panel_tabs": PANEL_TABS.items(),
-        "history": status_history(visitor=visitor) if layout == "page" or tab == "info" else [],
+        "history": status_history(visitor=visitor) if needs_info else [],
+        "pages": selectors.visitor_pages(visitor=visitor) if needs_info else [],
         "conversation": conversation_slice(visitor=visitor) if needs_conversation else None,
     }
 
@@ -111,6 +114,35 @@ def visitor_detail(request, visitor_id: int):
         "visitors/detail.html",
         _detail_context(visitor, layout="page", tab="info"),
     )
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def visitor_delete_confirm(request, visitor_id: int):
+    """Delete a visitor after confirmation: owners and admins only."""
+    visitor = _visitor_or_404(request, visitor_id)
+    if request.method == "POST":
+        number = visitor.number
+        visitor_delete(visitor=visitor, actor=request.user)
+        # By number only: the message waits in the session, which must not keep personal data.
+        messages.success(
+            request,
+            _("Visitor #%(number)s was deleted, with their conversation.") % {"number": number},
+        )
+        return redirect("visitors:list")
+    return render(request, "visitors/confirm.html", {"visitor": visitor, "action": "delete"})
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def visitor_anonymise_confirm(request, visitor_id: int):
+    """Remove who the visitor is and keep the conversation, after confirmation."""
+    visitor = _visitor_or_404(request, visitor_id)
+    if request.method == "POST":
+        visitor_anonymise(visitor=visitor, actor=request.user)
+        messages.success(request, _("The visitor's personal data was removed."))
+        return redirect("visitors:detail", visitor.pk)
+    return render(request, "visitors/confirm.html", {"visitor": visitor, "action": "anonymise"})
 
 
 @require_POST

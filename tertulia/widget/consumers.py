@@ -17,6 +17,7 @@ from tertulia.widget.services import (
     visitor_for_token,
     widget_act,
     widget_history,
+    widget_page,
     widget_typing,
 )
 
@@ -77,6 +78,8 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type")
         if kind == "typing":
             await database_sync_to_async(widget_typing)(visitor=self.visitor)
+        elif kind == "page":
+            await database_sync_to_async(widget_page)(visitor=self.visitor, page=content)
         elif kind in ACTIONS:
             reply = await database_sync_to_async(self._act)(content)
             await self.send_json(reply)

@@ -6,9 +6,11 @@ The WebSocket consumer and the plain-HTTP fallback both call these, so they beha
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tertulia.conversations.models import Message, MessageKind, Sender
@@ -18,13 +20,18 @@ from tertulia.flows import engine
 from tertulia.flows.models import Bot
 from tertulia.flows.services import flow_advance, mark_option_chosen
 from tertulia.flows.submissions import clean_submission
+from tertulia.geo.device import parse_device
+from tertulia.geo.location import Location, locate
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit, send_now, workspace_group
-from tertulia.visitors.models import Visitor
+from tertulia.visitors.models import PageView, Visitor
+from tertulia.visitors.privacy import stored_ip
 from tertulia.visitors.services import visitor_create
 
 CLIENT_ID_MAX = 64
 PAGE_FIELD_MAX = 2000
+PAGES_PER_MINUTE = 30
+UTM_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 # Messages from one IP address a minute, whatever the number of visitors behind it.
 IP_MESSAGES_PER_MINUTE = 300
 
@@ -71,13 +78,53 @@ def _clip(value: object, limit: int = PAGE_FIELD_MAX) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def _web_url(value: object) -> str:
+    """An http(s) address the widget reported, or "" for anything else."""
+    url = _clip(value).strip()
+    return url if urlsplit(url).scheme in ("http", "https") else ""
+
+
+def _languages(page: dict) -> str:
+    """ "es-ES, es, en" from the browser's list (or its one language, from older chats)."""
+    asked = page.get("languages")
+    if not isinstance(asked, list):
+        asked = [page.get("language")]
+    tags = [tag.strip() for tag in asked[:10] if isinstance(tag, str) and tag.strip()]
+    return _clip(", ".join(tag[:35] for tag in tags), 200)
+
+
+def _screen(page: dict) -> str:
+    size = page.get("screen")
+    if not isinstance(size, list) or len(size) != 2:
+        return ""
+    width, height = size
+    valid = all(isinstance(n, int) and not isinstance(n, bool) and 0 < n < 100_000 for n in size)
+    return f"{width}x{height}" if valid else ""
+
+
+def _utm(url: str) -> dict:
+    """The campaign parameters of the landing page."""
+    query = parse_qs(urlsplit(url).query)
+    return {name: query[name][0][:200] for name in UTM_PARAMETERS if query.get(name, [""])[0]}
+
+
 def widget_open(
-    *, bot: Bot, token: str, page: dict, ip: str, user_agent: str
+    *, bot: Bot, token: str, page: dict, ip: str, user_agent: str, resume_only: bool = False
 ) -> tuple[Visitor, str]:
-    """The visitor behind `token`, or a new one (greeted by the flow) with a new token."""
+    """The visitor behind `token`, or a new one (greeted by the flow) with a new token.
+
+    `resume_only`: the chat loaded in the background on another page; never create a visitor then
+    (only opening the widget does).
+
+    A new visitor's location comes from `ip` (before the workspace's IP policy shortens or drops
+    it) and their device from `user_agent`; a known visitor's page is added to the pages visited.
+    """
     visitor = visitor_for_token(bot=bot, token=token)
     if visitor is not None:
+        widget_page(visitor=visitor, page=page)
         return visitor, token
+    if resume_only:
+        raise WidgetError("no_conversation", _("No conversation to resume."), 404)
     wait = ratelimit.hit(
         scope="new-visitor",
         key=f"{bot.pk}|{ip}",
@@ -88,18 +135,36 @@ def widget_open(
             "rate_limited", _("Too many new chats from here. Try again in a minute."), 429, {}, wait
         )
     token = secrets.token_urlsafe(32)
+    place = locate(ip) or Location("", "", "")
+    device = parse_device(_clip(user_agent, 1000))
+    url = _web_url(page.get("url"))
     with transaction.atomic():
         visitor = visitor_create(
             workspace=bot.workspace,
             bot=bot,
             token_hash=token_hash(token),
-            ip=ip or None,
+            ip=stored_ip(ip, bot.workspace.ip_storage),
+            country=place.country,
+            region=place.region,
+            city=place.city,
             user_agent=_clip(user_agent, 1000),
-            language=_clip(page.get("language"), 35),
+            browser=device.browser,
+            os=device.os,
+            device_type=device.device_type,
+            languages=_languages(page),
             timezone=_clip(page.get("timezone"), 64),
-            referrer=_clip(page.get("referrer")),
-            landing_page=_clip(page.get("url")),
+            screen=_screen(page),
+            referrer=_web_url(page.get("referrer")),
+            landing_page=url,
+            utm=_utm(url),
         )
+        if url:
+            PageView.objects.create(
+                workspace_id=visitor.workspace_id,
+                visitor=visitor,
+                url=url,
+                title=_clip(page.get("title"), 200),
+            )
         visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
         flow_advance(visitor=visitor, bot=bot, event=engine.Start())
         publish_on_commit(
@@ -108,6 +173,35 @@ def widget_open(
             data={"visitor": visitor.pk},
         )
     return visitor, token
+
+
+def widget_page(*, visitor: Visitor, page: dict) -> PageView | None:
+    """The visitor is on another page of the site: add it to the pages visited.
+
+    Best effort: a report that is not an http(s) address, repeats the page the visitor is on, or
+    comes faster than PAGES_PER_MINUTE is dropped without an error.
+    """
+    url = _web_url(page.get("url") if isinstance(page, dict) else None)
+    if not url:
+        return None
+    latest = PageView.objects.filter(visitor=visitor).order_by("-id").values("url").first()
+    if latest and latest["url"] == url:
+        return None
+    if ratelimit.hit(scope="page", key=str(visitor.pk), limit=PAGES_PER_MINUTE):
+        return None
+    view = PageView.objects.create(
+        workspace_id=visitor.workspace_id,
+        visitor=visitor,
+        url=url,
+        title=_clip(page.get("title"), 200),
+    )
+    Visitor.objects.filter(pk=visitor.pk).update(last_seen_at=timezone.now())
+    publish_on_commit(
+        workspace_id=visitor.workspace_id,
+        event=events.VISITOR_UPDATED,
+        data={"visitor": visitor.pk},
+    )
+    return view
 
 
 def _client_id(action: dict) -> str:
@@ -231,6 +325,7 @@ def _submit(bot: Bot, visitor: Visitor, action: dict, client_id: str) -> Message
                 {
                     "name": f["name"],
                     "label": str(f.get("label") or f["name"]),
+                    "type": f.get("type", "text"),
                     "value": values[f["name"]],
                 }
                 for f in fields

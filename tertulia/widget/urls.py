@@ -11,5 +11,6 @@ urlpatterns = [
     path("widget/<str:key>/send", views.api_send, name="send"),
     path("widget/<str:key>/messages", views.api_messages, name="messages"),
     path("widget/<str:key>/typing", views.api_typing, name="typing"),
+    path("widget/<str:key>/page", views.api_page, name="page"),
     path("demo/", views.demo, name="demo"),
 ]

@@ -27,6 +27,7 @@ from tertulia.widget.services import (
     widget_act,
     widget_history,
     widget_open,
+    widget_page,
     widget_typing,
 )
 
@@ -125,6 +126,8 @@ def frame(request, key):
                     "origin": request.GET.get("origin", "")[:200],
                     "url": request.GET.get("url", "")[:2000],
                     "referrer": request.GET.get("ref", "")[:2000],
+                    "title": request.GET.get("title", "")[:200],
+                    "resume": request.GET.get("resume") == "1",
                     "strings": widget_strings(),
                 },
             },
@@ -190,6 +193,7 @@ def api_open(request, bot, data):
     visitor, token = widget_open(
         bot=bot,
         token=token,
+        resume_only=data.get("resume") is True,
         page=page,
         ip=request_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
@@ -231,6 +235,14 @@ def api_messages(request, bot, data):
 @widget_api
 def api_typing(request, bot, data):
     widget_typing(visitor=_visitor(request, bot))
+    return HttpResponse(status=204)
+
+
+@require_POST
+@widget_api
+def api_page(request, bot, data):
+    """The visitor went to another page of the site (the fallback's way to say it)."""
+    widget_page(visitor=_visitor(request, bot), page=data)
     return HttpResponse(status=204)
 
 

@@ -186,3 +186,87 @@ def test_flow_editor(browser, asgi_server, bot, owner):
     bot.refresh_from_db()
     assert "end" not in {n["id"] for n in bot.flow["nodes"]}
     context.close()
+
+
+def wait_for(condition, timeout: float = 8.0):
+    """Poll the database until `condition()` is true (the server writes from its own thread)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_the_widget_reports_where_the_visitor_is_and_the_pages_visited(
+    browser, asgi_server, demo_bot, settings
+):
+    from tertulia.visitors.models import PageView
+
+    settings.DEMO_IP = "2.139.0.1"  # loopback stands for an address in Madrid
+    context = new_context(
+        browser,
+        asgi_server,
+        viewport={"width": 1280, "height": 800},
+        locale="es-ES",
+        timezone_id="Europe/Madrid",
+    )
+    page = context.new_page()
+    page.goto("/demo/?utm_source=newsletter&utm_campaign=otono")
+    page.get_by_role("button", name="Panadería Luna").click()
+    page.frame_locator("iframe[title='Panadería Luna']").get_by_role(
+        "button", name="Sales"
+    ).wait_for()
+
+    visitor = Visitor.objects.get()
+    assert (visitor.country, visitor.region, visitor.city) == ("ES", "Madrid", "Madrid")
+    assert str(visitor.ip) == "2.139.0.0"  # the workspace keeps addresses shortened
+    assert visitor.browser.startswith("Chrome") and visitor.device_type == "desktop"
+    assert (visitor.languages, visitor.timezone, visitor.screen) == (
+        "es-ES",
+        "Europe/Madrid",
+        "1280x800",
+    )
+    assert visitor.utm == {"utm_source": "newsletter", "utm_campaign": "otono"}
+    assert visitor.landing_page.endswith("/demo/?utm_source=newsletter&utm_campaign=otono")
+
+    def urls():
+        return list(
+            PageView.objects.filter(visitor=visitor).order_by("id").values_list("url", flat=True)
+        )
+
+    # A single-page site changes the address without a load.
+    page.evaluate("history.pushState({}, '', '/demo/?step=2')")
+    wait_for(lambda: len(urls()) == 2)
+    # A new page: the chat loads in the background and says where the visitor is now.
+    page.goto("/demo/?step=3")
+    wait_for(lambda: len(urls()) == 3)
+    assert [url.split("/demo/")[1] for url in urls()] == [
+        "?utm_source=newsletter&utm_campaign=otono",
+        "?step=2",
+        "?step=3",
+    ]
+    assert Visitor.objects.count() == 1
+    context.close()
+
+
+def test_a_browser_whose_visitor_was_deleted_is_not_counted_again(
+    browser, asgi_server, demo_bot, owner
+):
+    from tertulia.visitors.privacy import visitor_delete
+
+    context = new_context(browser, asgi_server)
+    page = context.new_page()
+    open_widget(page).get_by_role("button", name="Sales").wait_for()
+    visitor_delete(visitor=Visitor.objects.get(), actor=owner.user)
+    page.get_by_role("button", name="Panadería Luna").click()  # closed, so it stays closed
+    # Browsing on: the chat loads in the background, finds nothing to resume and creates nothing.
+    page.goto("/demo/?again=1")
+    page.wait_for_function(
+        "!localStorage.getItem('tertulia-known-' + document.querySelector('script[data-bot]').dataset.bot)"
+    )
+    assert not Visitor.objects.exists()
+    # Opening the chat starts a new conversation.
+    open_widget(page).get_by_role("button", name="Sales").wait_for()
+    assert Visitor.objects.count() == 1
+    context.close()

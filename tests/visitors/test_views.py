@@ -65,8 +65,8 @@ def test_panel_query_count(owner_client, owner, make_visitor, django_assert_num_
         message_post(visitor=visitor, sender=Sender.AGENT, text=f"m{n}", agent=owner.user)
     panel = reverse("visitors:panel", args=[visitor.pk])
     htmx = {"HX-Request": "true", "HX-Target": "panel"}
-    # session, user, member, visitor, then status history (info) or messages (conversation)
-    with django_assert_num_queries(5):
+    # session, user, member, visitor, then status history and pages (info) or messages
+    with django_assert_num_queries(6):
         owner_client.get(panel + "?panel=info", headers=htmx)
     with django_assert_num_queries(5):
         owner_client.get(panel + "?panel=conversation", headers=htmx)

@@ -1,9 +1,16 @@
 """Template filters for showing visitors."""
 
+import zoneinfo
+from urllib.parse import urlsplit
+
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 from django import template
+from django.utils import timezone, translation
+from django.utils.html import format_html
 
 from tertulia.core.countries import country_name as _country_name
+from tertulia.geo.location import ATTRIBUTION_URL
 from tertulia.visitors.choices import VisitorStatus
 
 register = template.Library()
@@ -42,3 +49,50 @@ def phone(value: str) -> str:
     except phonenumbers.NumberParseException:
         return value
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def language_names(tags: str) -> str:
+    """ "es-ES, en" -> "Spanish (Spain), English", in the reader's language."""
+    reader = Locale.parse((translation.get_language() or "en").replace("-", "_"))
+    names = []
+    for tag in (t.strip() for t in (tags or "").split(",")):
+        try:
+            names.append(Locale.parse(tag, sep="-").get_display_name(reader) or tag)
+        except (UnknownLocaleError, ValueError, TypeError):
+            names.append(tag)
+    return ", ".join(name for name in names if name)
+
+
+@register.filter
+def local_time(zone: str):
+    """Now, in the visitor's time zone (None when the zone is unknown)."""
+    try:
+        return timezone.now().astimezone(zoneinfo.ZoneInfo(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        return None
+
+
+@register.filter
+def web_url(value: str) -> str:
+    """The address when it is http(s), so it can be a link; "" for anything else."""
+    return value if urlsplit(value or "").scheme in ("http", "https") else ""
+
+
+@register.filter
+def short_url(value: str) -> str:
+    """An address without its scheme, for reading: "example.com/pricing?x=1"."""
+    parts = urlsplit(value or "")
+    if not parts.netloc:
+        return value
+    return parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@register.simple_tag
+def geo_attribution() -> str:
+    """The credit the location database's licence (CC BY 4.0) asks for, wherever places show."""
+    return format_html(
+        '<p class="attribution"><a href="{}" rel="noopener" target="_blank">{}</a></p>',
+        ATTRIBUTION_URL,
+        "IP Geolocation by DB-IP",
+    )

@@ -370,7 +370,10 @@
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/widget/" +
       encodeURIComponent(cfg.key) + "/?token=" + encodeURIComponent(token) + "&after=" + lastId + "&lang=" + cfg.lang;
     try { socket = new WebSocket(url); } catch (e) { return fallBack(); }
-    socket.onopen = function () { failures = 0; everConnected = true; setConnection(outbox.length ? T.sending : ""); };
+    socket.onopen = function () {
+      failures = 0; everConnected = true; setConnection(outbox.length ? T.sending : "");
+      reportPage();
+    };
     socket.onmessage = function (event) {
       try { receive(JSON.parse(event.data)); } catch (e) { /* ignore a garbled frame */ }
     };
@@ -382,6 +385,14 @@
       setConnection(T.reconnecting);
       setTimeout(connect, Math.min(1000 * Math.pow(2, failures - 1), 15000));
     };
+  }
+
+  // The page the visitor is on (the server keeps each new one once).
+  function reportPage() {
+    var page = { type: "page", url: cfg.url, title: cfg.title };
+    if (!token) return;
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify(page));
+    else if (mode === "http") request("POST", "page", page).catch(function () { /* best effort */ });
   }
 
   function fallBack() {
@@ -404,7 +415,9 @@
       .then(function () { pollTimer = setTimeout(poll, 3000); });
   }
 
+  var started = false;
   function start() {
+    started = true;
     return fetch(base + "open", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -412,18 +425,28 @@
       body: JSON.stringify({
         token: token,
         origin: cfg.origin,
+        resume: cfg.resume,
         page: {
-          url: cfg.url, referrer: cfg.referrer, language: navigator.language,
+          url: cfg.url, title: cfg.title, referrer: cfg.referrer,
+          languages: navigator.languages ? [].slice.call(navigator.languages, 0, 10) : [navigator.language],
           timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+          screen: [screen.width, screen.height],
         },
       }),
     }).then(function (r) {
       return r.json().then(function (data) { return { ok: r.ok, data: data }; });
     }).then(function (reply) {
+      if (reply.data.error === "no_conversation") {  // loaded in the background, nothing to resume
+        cfg.resume = false;
+        started = false;
+        toParent({ tertulia: "forget" });
+        return;
+      }
       if (!reply.ok) { setConnection(reply.data.message || T.unavailable); return; }
       if (reply.data.token !== token) { outbox = []; save("outbox", outbox); log.textContent = ""; seen = {}; lastId = 0; }
       token = reply.data.token;
       save("token", token);
+      toParent({ tertulia: "known" });
       reply.data.messages.forEach(function (m) { add(m, false); });
       setState(reply.data.state);
       pace.then(scroll);
@@ -471,7 +494,15 @@
   window.addEventListener("online", function () { if (mode === "ws" && !socket) connect(); else flush(); });
   window.addEventListener("message", function (event) {
     if (event.source !== window.parent || (cfg.origin && event.origin !== cfg.origin)) return;
-    if (event.data && event.data.tertulia === "focus") { input.focus(); unread = 0; }
+    if (event.data && event.data.tertulia === "focus") {
+      input.focus(); unread = 0;
+      if (!started) start();
+    }
+    if (event.data && event.data.tertulia === "page" && typeof event.data.url === "string") {
+      cfg.url = event.data.url.slice(0, 2000);
+      cfg.title = String(event.data.title || "").slice(0, 200);
+      reportPage();
+    }
   });
 
   outbox.forEach(function (action) {

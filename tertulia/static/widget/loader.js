@@ -1,7 +1,10 @@
 /* Tertulia widget loader: <script src="https://HOST/widget.js" data-bot="KEY" async></script>
    Adds a launcher button and, on first open, an iframe with the chat. Everything lives in a
    shadow root, so the host page's CSS and ours never meet.
-   API: Tertulia("open" | "close" | "toggle"), Tertulia("on", "open" | "close" | "message", fn). */
+   API: Tertulia("open" | "close" | "toggle"), Tertulia("on", "open" | "close" | "message", fn).
+   Once a browser has a conversation, the chat loads (hidden) on every page, so the visitor sees
+   replies on any page and the pages visited are reported; page changes without a load (single-page
+   sites) are reported too. */
 (function () {
   "use strict";
   var w = window;
@@ -14,6 +17,8 @@
   var early = (w.Tertulia && w.Tertulia.q) || [];
   var handlers = { open: [], close: [], message: [] };
   var remember = "tertulia-open-" + key;
+  var known = "tertulia-known-" + key;  // this browser has a conversation: load the chat at once
+  var page = location.href;
   var look = { colour: "#2563eb", position: "right", title: "Chat", lang: "en" };
   var host, root, button, badge, frame, isOpen = false, frameReady = false;
 
@@ -30,7 +35,7 @@
   function setOpen(open) {
     if (open === isOpen) return;
     isOpen = open;
-    if (open && !frame) makeFrame();
+    if (open && !frame) makeFrame(false);
     host.setAttribute("data-open", open ? "1" : "0");
     button.setAttribute("aria-expanded", String(open));
     try { sessionStorage.setItem(remember, open ? "1" : ""); } catch (e) { /* storage off */ }
@@ -38,14 +43,23 @@
     emit(open ? "open" : "close");
   }
 
-  function makeFrame() {
+  // In the background (not opened yet), the chat only resumes an existing conversation.
+  function makeFrame(background) {
     frame = document.createElement("iframe");
     frame.title = look.title;
     frame.allow = "clipboard-write";
     frame.src = base + "/widget/" + encodeURIComponent(key) + "/?origin=" +
       encodeURIComponent(location.origin) + "&lang=" + encodeURIComponent(navigator.language || "en") +
-      "&url=" + encodeURIComponent(location.href) + "&ref=" + encodeURIComponent(document.referrer);
+      "&url=" + encodeURIComponent(location.href) + "&ref=" + encodeURIComponent(document.referrer) +
+      "&title=" + encodeURIComponent(document.title.slice(0, 200)) + (background ? "&resume=1" : "");
     root.appendChild(frame);
+  }
+
+  // Single-page sites change the address without loading a page: tell the chat.
+  function watchPage() {
+    if (location.href === page) return;
+    page = location.href;
+    post({ tertulia: "page", url: page, title: document.title.slice(0, 200) });
   }
 
   function api(command, a, b) {
@@ -58,7 +72,15 @@
   w.addEventListener("message", function (event) {
     if (event.origin !== base || !frame || event.source !== frame.contentWindow) return;
     var data = event.data || {};
-    if (data.tertulia === "ready") { frameReady = true; if (isOpen) post({ tertulia: "focus" }); }
+    if (data.tertulia === "ready") {
+      frameReady = true;
+      post({ tertulia: "page", url: page, title: document.title.slice(0, 200) });
+      if (isOpen) post({ tertulia: "focus" });
+    } else if (data.tertulia === "known" || data.tertulia === "forget") {
+      try {
+        if (data.tertulia === "known") localStorage.setItem(known, "1"); else localStorage.removeItem(known);
+      } catch (e) { /* storage off */ }
+    }
     else if (data.tertulia === "close") { setOpen(false); button.focus(); }
     else if (data.tertulia === "message") {
       emit("message", data.message);
@@ -90,11 +112,18 @@
     root.appendChild(css);
     css.onload = css.onerror = function () { root.appendChild(button); };
     document.body.appendChild(host);
-    var wasOpen = false;
-    try { wasOpen = sessionStorage.getItem(remember) === "1"; } catch (e) { /* storage off */ }
+    var wasOpen = false, wasKnown = false;
+    try {
+      wasOpen = sessionStorage.getItem(remember) === "1";
+      wasKnown = localStorage.getItem(known) === "1";
+    } catch (e) { /* storage off */ }
     w.Tertulia = api;
     early.forEach(function (args) { api.apply(null, args); });
     if (wasOpen) setOpen(true);
+    else if (wasKnown && !frame) makeFrame(true);
+    setInterval(watchPage, 1000);
+    w.addEventListener("popstate", watchPage);
+    w.addEventListener("hashchange", watchPage);
   }
 
   fetch(base + "/widget/" + encodeURIComponent(key) + "/look")
