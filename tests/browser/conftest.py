@@ -66,6 +66,6 @@ def log_in(page, email: str, password: str = PASSWORD, button: str = "Log in") -
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)

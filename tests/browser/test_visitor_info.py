@@ -100,7 +100,7 @@ def test_info_with_everything_known(page, known, owner):
     page.goto(f"/visitors/{known.pk}/")
     expect(fact(page, "location")).to_have_text("Madrid, Spain")
     expect(page.get_by_role("link", name="Delete visitor…")).to_be_visible()
-    screenshot(page, "info-full-page")
+    screenshot(page, "info-full-page", full_page=True)
 
 
 def test_info_with_nothing_known(page, unknown, owner):

@@ -8,6 +8,7 @@ from babel import Locale, UnknownLocaleError
 from django import template
 from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from tertulia.core.countries import country_name as _country_name
 from tertulia.geo.location import ATTRIBUTION_URL
@@ -96,3 +97,9 @@ def geo_attribution() -> str:
         ATTRIBUTION_URL,
         "IP Geolocation by DB-IP",
     )
+
+
+@register.filter
+def or_not_known(value):
+    """The value, or a muted "Not known" when there is none."""
+    return value or format_html('<span class="muted">{}</span>', _("Not known"))
