@@ -21,7 +21,7 @@ ALL = (
 )
 
 # Dashboard-only: not offered to webhooks.
-VISITOR_UPDATED = "visitor.updated"  # details changed: anonymised, a new page viewed
+VISITOR_UPDATED = "visitor.updated"  # details changed (anonymised)
 VISITOR_DELETED = "visitor.deleted"
 NOTIFICATION_CREATED = "notification.created"
 TYPING = "typing"

@@ -195,12 +195,8 @@ def widget_page(*, visitor: Visitor, page: dict) -> PageView | None:
         url=url,
         title=_clip(page.get("title"), 200),
     )
+    # No dashboard event: pages change often, and the Info tab shows them when it is opened.
     Visitor.objects.filter(pk=visitor.pk).update(last_seen_at=timezone.now())
-    publish_on_commit(
-        workspace_id=visitor.workspace_id,
-        event=events.VISITOR_UPDATED,
-        data={"visitor": visitor.pk},
-    )
     return view
 
 
