@@ -70,17 +70,6 @@ class ProfileForm(forms.ModelForm):
 class WorkspaceForm(forms.ModelForm):
     """The workspace's name and how it treats visitors' personal data."""
 
-    retention_days = forms.IntegerField(
-        label=_("Delete archived visitors after (days)"),
-        required=False,
-        min_value=1,
-        max_value=3650,
-        help_text=_(
-            "Visitors archived for longer are deleted, with their conversations, once an hour. "
-            "Leave empty to keep them."
-        ),
-    )
-
     class Meta:
         model = Workspace
         fields = ["name", "ip_storage", "retention_days"]

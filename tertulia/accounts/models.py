@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +42,11 @@ class Workspace(models.Model):
         _("delete archived visitors after (days)"),
         null=True,
         blank=True,
-        help_text=_("Leave empty to keep archived visitors until someone deletes them."),
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "Visitors archived for longer are deleted, with their conversations, once an hour. "
+            "Leave empty to keep them."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

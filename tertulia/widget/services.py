@@ -113,11 +113,10 @@ def widget_open(
 ) -> tuple[Visitor, str]:
     """The visitor behind `token`, or a new one (greeted by the flow) with a new token.
 
-    `resume_only`: the chat loaded in the background on another page; never create a visitor then
-    (only opening the widget does).
-
     A new visitor's location comes from `ip` (before the workspace's IP policy shortens or drops
     it) and their device from `user_agent`; a known visitor's page is added to the pages visited.
+    `resume_only`: the chat loaded in the background on another page, so never create a visitor
+    (only opening the widget does).
     """
     visitor = visitor_for_token(bot=bot, token=token)
     if visitor is not None:
@@ -159,12 +158,7 @@ def widget_open(
             utm=_utm(url),
         )
         if url:
-            PageView.objects.create(
-                workspace_id=visitor.workspace_id,
-                visitor=visitor,
-                url=url,
-                title=_clip(page.get("title"), 200),
-            )
+            _page_view(visitor, url, page)
         visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
         flow_advance(visitor=visitor, bot=bot, event=engine.Start())
         publish_on_commit(
@@ -173,6 +167,15 @@ def widget_open(
             data={"visitor": visitor.pk},
         )
     return visitor, token
+
+
+def _page_view(visitor: Visitor, url: str, page: dict) -> PageView:
+    return PageView.objects.create(
+        workspace_id=visitor.workspace_id,
+        visitor=visitor,
+        url=url,
+        title=_clip(page.get("title"), 200),
+    )
 
 
 def widget_page(*, visitor: Visitor, page: dict) -> PageView | None:
@@ -189,12 +192,7 @@ def widget_page(*, visitor: Visitor, page: dict) -> PageView | None:
         return None
     if ratelimit.hit(scope="page", key=str(visitor.pk), limit=PAGES_PER_MINUTE):
         return None
-    view = PageView.objects.create(
-        workspace_id=visitor.workspace_id,
-        visitor=visitor,
-        url=url,
-        title=_clip(page.get("title"), 200),
-    )
+    view = _page_view(visitor, url, page)
     # No dashboard event: pages change often, and the Info tab shows them when it is opened.
     Visitor.objects.filter(pk=visitor.pk).update(last_seen_at=timezone.now())
     return view
