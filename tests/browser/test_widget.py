@@ -271,3 +271,25 @@ def test_a_browser_whose_visitor_was_deleted_is_not_counted_again(
     open_widget(page).get_by_role("button", name="Sales").wait_for()
     assert Visitor.objects.count() == 1
     context.close()
+
+
+def test_a_visitor_deleted_by_someone_else_leaves_the_agents_screen(
+    browser, asgi_server, demo_bot, owner, agent
+):
+    from playwright.sync_api import expect
+
+    from tests.widget.client import member_post, open_chat
+
+    open_chat(asgi_server, demo_bot.public_key)
+    visitor = Visitor.objects.get()
+    context = new_context(browser, asgi_server, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    log_in(page, agent.user.email)
+    page.goto(f"/visitors/?open={visitor.pk}")
+    panel = page.get_by_role("complementary", name="Visitor details")
+    expect(panel.get_by_role("heading", name=f"Visitor #{visitor.number}")).to_be_visible()
+    page.locator("body[data-live]").wait_for(state="attached")  # the dashboard socket is open
+    member_post(asgi_server, owner.user, f"/visitors/{visitor.pk}/delete/", {})
+    expect(panel).to_be_hidden()
+    expect(page.get_by_text("No visitors yet")).to_be_visible()
+    context.close()

@@ -166,6 +166,11 @@
       attention(document.title);
       return;
     }
+    if (message.event === "visitor.deleted" && data.visitor) {
+      // Deleted by someone else: its open panel goes (the full page keeps it until reloaded).
+      const close = document.querySelector(`#panel:not([hidden]) #visitor-detail[data-visitor="${data.visitor}"] [data-close-panel]`);
+      if (close) closePanel(close.href);
+    }
     if (message.event.startsWith("visitor.") || message.event.startsWith("live_chat.") ||
         message.event === "message.created" || message.event === "conversation.started") {
       if (document.getElementById("results")) scheduleListRefresh();
@@ -184,9 +189,11 @@
     let delay = 1000;
     const open = () => {
       const socket = new WebSocket(url);
-      socket.addEventListener("open", () => { delay = 1000; });
+      // data-live: the page hears changes as they happen.
+      socket.addEventListener("open", () => { delay = 1000; document.body.toggleAttribute("data-live", true); });
       socket.addEventListener("message", (event) => onDashboardEvent(JSON.parse(event.data)));
       socket.addEventListener("close", (event) => {
+        document.body.toggleAttribute("data-live", false);
         if (event.code === 4401) return; // logged out: nothing to listen to
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 30000);
