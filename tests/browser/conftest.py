@@ -57,6 +57,22 @@ def page(browser, live_server, transactional_db):
     context.close()
 
 
+@pytest.fixture
+def spanish_agent(workspace):
+    """An agent whose own language is Spanish (the browser asks for English)."""
+    from tertulia.accounts.models import Role
+    from tertulia.accounts.services import member_add
+
+    return member_add(
+        workspace=workspace,
+        email="carla@acme.test",
+        password=PASSWORD,
+        role=Role.AGENT,
+        name="Carla",
+        language="es",
+    )
+
+
 def log_in(page, email: str, password: str = PASSWORD, button: str = "Log in") -> None:
     """Log in through the form, as a person would."""
     page.goto("/login/")

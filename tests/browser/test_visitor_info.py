@@ -8,8 +8,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tertulia.accounts.models import Role
-from tertulia.accounts.services import member_add
 from tertulia.visitors.models import PageView, Visitor
 from tests.browser.conftest import log_in, screenshot
 
@@ -115,16 +113,8 @@ def test_info_with_nothing_known(page, unknown, owner):
     screenshot(page, "info-empty-panel")
 
 
-def test_info_in_spanish(page, known, unknown, workspace):
-    member_add(
-        workspace=workspace,
-        email="carla@acme.test",
-        password="a-long-test-password",
-        role=Role.AGENT,
-        name="Carla",
-        language="es",
-    )
-    log_in(page, "carla@acme.test")
+def test_info_in_spanish(page, known, unknown, spanish_agent):
+    log_in(page, spanish_agent.user.email)
     panel = open_panel(page, known)
     expect(panel.get_by_role("heading", name="Ubicación")).to_be_visible()
     expect(fact(panel, "location")).to_have_text("Madrid, España")

@@ -8,8 +8,6 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tertulia.accounts.models import Role
-from tertulia.accounts.services import member_add
 from tertulia.conversations.models import MessageKind, Sender
 from tertulia.conversations.services import message_post
 from tertulia.visitors.models import Visitor
@@ -253,17 +251,9 @@ def test_full_page_and_status_change_there(page, hub):
     assert lucia.status == "closed"
 
 
-def test_spanish(page, hub, workspace):
-    member_add(
-        workspace=workspace,
-        email="carla@acme.test",
-        password="a-long-test-password",
-        role=Role.AGENT,
-        name="Carla",
-        language="es",
-    )
+def test_spanish(page, hub, spanish_agent):
     # The browser asks for English; after login the member's own language wins.
-    log_in(page, "carla@acme.test")
+    log_in(page, spanish_agent.user.email)
     expect(page.get_by_role("heading", name="Visitantes", level=1)).to_be_visible()
     for label in ["Nuevo", "Prospectos", "Clientes", "Cerrado", "Archivado"]:
         expect(tab(page, label, nav="Estado")).to_be_visible()
