@@ -17,7 +17,7 @@ from tertulia.geo.location import is_public
 def request_ip(request) -> str:
     """The client's IP address for an HTTP request."""
     forwarded = request.headers.get(settings.PROXY_HEADER) if settings.PROXY_HEADER else None
-    return _client(request.META.get("REMOTE_ADDR", ""), forwarded)
+    return _client(request.META.get("REMOTE_ADDR") or "", forwarded)
 
 
 def scope_ip(scope) -> str:
@@ -32,6 +32,7 @@ def scope_ip(scope) -> str:
 
 
 def _client(peer: str, forwarded: str | None) -> str:
+    """The entry `PROXY_HOPS` from the right of `forwarded` if valid, else the peer."""
     address = peer or ""
     if forwarded is not None:
         entries = [entry.strip() for entry in forwarded.split(",")]

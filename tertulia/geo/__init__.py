@@ -1,1 +1,1 @@
-"""Where a visitor is and what they use: IP address -> location, user agent -> device."""
+"""Where a visitor is and what they use: IP -> location, user agent -> device."""

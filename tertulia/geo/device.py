@@ -7,9 +7,10 @@ from functools import lru_cache
 import ua_parser
 
 FIELD_MAX = 80
+# Cubot is a phone maker ("CUBOT X30"), not a robot.
 BOT_MARKERS = re.compile(
-    r"bot\b|crawl|spider|slurp|facebookexternalhit|curl/|wget/|python-requests|httpx|go-http-client"
-    r"|okhttp|java/",
+    r"(?<!cu)bot\b|crawl|spider|slurp|facebookexternalhit|curl/|wget/|python-requests|httpx"
+    r"|go-http-client|okhttp|java/",
     re.IGNORECASE,
 )
 TABLET_MARKERS = re.compile(r"ipad|tablet|kindle|silk/|playbook|sm-t\d", re.IGNORECASE)

@@ -71,8 +71,9 @@ def locate(ip: str) -> Location | None:
     except (
         geoip2.errors.AddressNotFoundError,
         ValueError,
-        TypeError,
+        TypeError,  # not a City database
         maxminddb.InvalidDatabaseError,
+        OSError,
     ):
         return None
     place = Location(

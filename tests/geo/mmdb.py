@@ -25,10 +25,11 @@ PLACES = {
     "2a02:9130:1::5": ("ES", "Catalonia", "Barcelona"),
 }
 NOT_IN_DATABASE = "8.8.8.8"
+COUNTRY_NAMES = {"ES": "Spain", "FR": "France", "GB": "United Kingdom", "MX": "Mexico"}
 
 
 def _record(country: str, region: str, city: str) -> dict:
-    record = {"country": {"iso_code": country, "names": {"en": country}}}
+    record = {"country": {"iso_code": country, "names": {"en": COUNTRY_NAMES[country]}}}
     if region:
         record["subdivisions"] = [{"names": {"en": region}}]
     if city:

@@ -64,6 +64,10 @@ USER_AGENTS = [
         "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0",
         ("Firefox Mobile 133", "Android 14", "mobile"),
     ),
+    (  # a phone maker's name is not a robot's
+        "Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/88.0.4324.181 Mobile Safari/537.36",
+        ("Chrome Mobile 88", "Android 10", "mobile"),
+    ),
     # Tablets
     (
         "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
@@ -76,6 +80,10 @@ USER_AGENTS = [
     (
         "Mozilla/5.0 (Linux; Android 9; KFTRWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/131.2.1 like Chrome/131.0.6778.135 Safari/537.36",
         ("Amazon Silk 131", "Android 9", "tablet"),
+    ),
+    (
+        "Mozilla/5.0 (Android 14; Tablet; rv:133.0) Gecko/133.0 Firefox/133.0",
+        ("Firefox Mobile 133", "Android 14", "tablet"),
     ),
     # Robots and scripts
     (
