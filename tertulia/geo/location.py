@@ -34,7 +34,7 @@ def database_path() -> str:
     )
 
 
-def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def parse_ip(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The address, with an IPv4 address written as IPv6 ("::ffff:1.2.3.4") as IPv4."""
     try:
         address = ipaddress.ip_address((ip or "").strip())
@@ -45,7 +45,7 @@ def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def is_public(ip: str) -> bool:
     """Whether the address is on the public internet (not loopback, private, link-local...)."""
-    address = _address(ip)
+    address = parse_ip(ip)
     return address is not None and address.is_global and not address.is_multicast
 
 
@@ -67,7 +67,7 @@ def locate(ip: str) -> Location | None:
     if reader is None:
         return None
     try:
-        found = reader.city(str(_address(ip)))
+        found = reader.city(str(parse_ip(ip)))
     except (
         geoip2.errors.AddressNotFoundError,
         ValueError,

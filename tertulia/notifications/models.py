@@ -1,18 +1,10 @@
 """What members are told: the dashboard's bell, and e-mails and webhooks the worker delivers."""
 
-from urllib.parse import urlsplit
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tertulia.accounts.models import Member, Workspace
 from tertulia.visitors.models import Visitor
-
-
-def is_web_url(url: str) -> bool:
-    """Whether a webhook may be sent there: http or https, with a host."""
-    parts = urlsplit(url or "")
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 class Notification(models.Model):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tertulia.accounts.models import AuditAction, AuditEntry, IpStorage, User, Workspace
 from tertulia.conversations.models import Message, MessageKind
+from tertulia.geo.location import parse_ip
 from tertulia.notifications.models import Delivery, Notification
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit
@@ -29,14 +30,9 @@ REMOVED = "[…]"
 def stored_ip(ip: str, policy: str) -> str | None:
     """What is kept of `ip` under the workspace's policy; truncation zeroes the last IPv4 octet
     or the last 80 bits of an IPv6 address (an IPv4 address written as IPv6 counts as IPv4)."""
-    if not ip or policy == IpStorage.NONE:
+    address = parse_ip(ip)
+    if address is None or policy == IpStorage.NONE:
         return None
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
     if policy == IpStorage.FULL:
         return str(address)
     prefix = 24 if address.version == 4 else 48

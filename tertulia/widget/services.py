@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.conversations.services import MAX_TEXT, message_post
 from tertulia.core import ratelimit
+from tertulia.core.net import is_web_url
 from tertulia.flows import engine
 from tertulia.flows.models import Bot
 from tertulia.flows.services import flow_advance, mark_option_chosen
@@ -81,7 +82,7 @@ def _clip(value: object, limit: int = PAGE_FIELD_MAX) -> str:
 def _web_url(value: object) -> str:
     """An http(s) address the widget reported, or "" for anything else."""
     url = _clip(value).strip()
-    return url if urlsplit(url).scheme in ("http", "https") else ""
+    return url if is_web_url(url) else ""
 
 
 def _languages(page: dict) -> str:

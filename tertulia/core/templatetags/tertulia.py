@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from tertulia.core.countries import country_name as _country_name
+from tertulia.core.net import is_web_url
 from tertulia.geo.location import ATTRIBUTION_URL
 from tertulia.visitors.choices import VisitorStatus
 
@@ -77,7 +78,7 @@ def local_time(zone: str):
 @register.filter
 def web_url(value: str) -> str:
     """The address when it is http(s), so it can be a link; "" for anything else."""
-    return value if urlsplit(value or "").scheme in ("http", "https") else ""
+    return value if is_web_url(value) else ""
 
 
 @register.filter
