@@ -33,7 +33,12 @@ run: $(VENV)/.runtime
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	 else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
 
-test: $(VENV)/.dev /usr/bin/chromium
+# axe-core checks each screen's accessibility in the browser tests; pinned in package-lock.json.
+node_modules/axe-core/axe.min.js: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.dev /usr/bin/chromium node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/tertulia makemigrations --check --dry-run
@@ -49,7 +54,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/visitors_page.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache test-artifacts
+	rm -rf $(VENV) var .pytest_cache test-artifacts node_modules
 
 # After changing user-facing strings: update the Spanish catalogue, translate, then compile.
 messages: $(VENV)/.dev
