@@ -32,12 +32,12 @@ from django.test import Client  # noqa: E402
 
 from tertulia.accounts.models import Workspace  # noqa: E402
 from tertulia.accounts.services import workspace_create_with_owner  # noqa: E402
+from tertulia.demo.seeding import USER_AGENTS  # noqa: E402
 from tertulia.flows.models import Bot  # noqa: E402
 from tertulia.flows.services import bot_create  # noqa: E402
 from tertulia.geo.device import parse_device  # noqa: E402
 from tertulia.geo.location import database_path, locate  # noqa: E402
 from tertulia.visitors.models import Visitor  # noqa: E402
-from tertulia.visitors.seeding import USER_AGENTS  # noqa: E402
 
 
 def public_ips(count: int, rng: random.Random) -> list[str]:

@@ -61,14 +61,18 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "channels",
+    # Lowest layer first: each app imports only apps above it in this list (docs/ARCHITECTURE.md).
     "tertulia.core",
     "tertulia.accounts",
-    "tertulia.flows",
-    "tertulia.visitors",
-    "tertulia.conversations",
     "tertulia.realtime",
+    "tertulia.visitors",
+    "tertulia.flows",
     "tertulia.notifications",
+    "tertulia.conversations",
+    "tertulia.privacy",
     "tertulia.widget",
+    "tertulia.inbox",
+    "tertulia.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,11 +1,22 @@
+"""Every route of the product: HTTP through Django, WebSocket through Channels (see asgi.py)."""
+
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from tertulia.realtime.consumers import DashboardConsumer
+from tertulia.widget.consumers import WidgetConsumer
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="visitors:list"), name="home"),
     path("", include("tertulia.accounts.urls")),
-    path("visitors/", include("tertulia.visitors.urls")),
+    path("visitors/", include("tertulia.inbox.urls")),
     path("bots/", include("tertulia.flows.urls")),
     path("notifications/", include("tertulia.notifications.urls")),
     path("", include("tertulia.widget.urls")),
+    path("", include("tertulia.demo.urls")),
+]
+
+websocket_urlpatterns = [
+    path("ws/dashboard/", DashboardConsumer.as_asgi()),
+    path("ws/widget/<str:key>/", WidgetConsumer.as_asgi()),
 ]

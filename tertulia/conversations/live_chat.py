@@ -5,10 +5,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tertulia.accounts.models import User
+from tertulia.conversations.flow_runner import flow_advance, widget_state
 from tertulia.conversations.models import Message, Sender
 from tertulia.conversations.services import MAX_TEXT, conversation_mark_read, message_post
 from tertulia.flows import engine
-from tertulia.flows.services import flow_advance, widget_state
 from tertulia.realtime import events
 from tertulia.realtime.publish import (
     publish_on_commit,

@@ -1,13 +1,15 @@
-"""Writes for conversations."""
+"""Writes for conversations: messages, and status changes (every one, by hand or by a flow,
+goes through `visitor_set_status`, which also writes a line in the conversation)."""
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from tertulia.accounts.models import User
-from tertulia.conversations.models import Message, MessageKind, Sender
+from tertulia.conversations.models import Message, MessageKind, Sender, StatusChange
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit, publish_to_visitor_on_commit
+from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.models import Visitor
 
 # What a visitor does that counts as engaging: opening the widget alone does not.
@@ -71,3 +73,52 @@ def conversation_mark_read(*, visitor: Visitor) -> None:
     if visitor.unread:
         Visitor.objects.filter(pk=visitor.pk).update(unread=0)
         visitor.unread = 0
+
+
+@transaction.atomic
+def visitor_set_status(
+    *,
+    visitor: Visitor,
+    status: str,
+    actor: User | None = None,
+    flow_node: str = "",
+    flow_node_label: str = "",
+) -> StatusChange | None:
+    """Move a visitor to `status`, by a member (`actor`) or by a flow's Notification node.
+
+    Writes the audit row and a system line in the conversation, then tells the dashboards.
+    Returns None when the visitor already had that status.
+    """
+    status = VisitorStatus(status)
+    locked = Visitor.objects.select_for_update().only("status", "workspace_id").get(pk=visitor.pk)
+    previous = locked.status
+    if previous == status:
+        visitor.status = status
+        return None
+    now = timezone.now()
+    Visitor.objects.filter(pk=visitor.pk).update(status=status, status_changed_at=now)
+    visitor.status, visitor.status_changed_at = status, now
+    change = StatusChange.objects.create(
+        workspace_id=locked.workspace_id,
+        visitor=visitor,
+        from_status=previous,
+        to_status=status,
+        actor=actor,
+        flow_node=flow_node,
+        flow_node_label=flow_node_label,
+    )
+    Message.objects.create(
+        workspace_id=locked.workspace_id,
+        visitor=visitor,
+        sender=Sender.SYSTEM,
+        kind=MessageKind.STATUS_CHANGE,
+        agent=actor,
+        payload={"from": previous, "to": str(status), "node": flow_node_label or None},
+        created_at=now,
+    )
+    publish_on_commit(
+        workspace_id=locked.workspace_id,
+        event=events.VISITOR_STATUS_CHANGED,
+        data={"visitor": visitor.pk, "from": previous, "to": str(status)},
+    )
+    return change

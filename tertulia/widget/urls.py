@@ -12,5 +12,4 @@ urlpatterns = [
     path("widget/<str:key>/messages", views.api_messages, name="messages"),
     path("widget/<str:key>/typing", views.api_typing, name="typing"),
     path("widget/<str:key>/page", views.api_page, name="page"),
-    path("demo/", views.demo, name="demo"),
 ]

@@ -1,5 +1,5 @@
 """The widget's public side: the loader script, the chat page inside the iframe, a plain-HTTP
-fallback for when WebSocket is blocked, and a demo site."""
+fallback for when WebSocket is blocked."""
 
 import json
 from functools import cache, wraps
@@ -15,10 +15,10 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from tertulia.conversations.flow_runner import widget_state
 from tertulia.conversations.services import MAX_TEXT
 from tertulia.core.net import request_ip
 from tertulia.flows.models import Bot
-from tertulia.flows.services import widget_state
 from tertulia.widget.services import (
     WidgetError,
     bot_for_key,
@@ -244,10 +244,3 @@ def api_page(request, bot, data):
     """The visitor went to another page of the site (the fallback's way to say it)."""
     widget_page(visitor=_visitor(request, bot), page=data)
     return HttpResponse(status=204)
-
-
-@require_GET
-def demo(request):
-    """A pretend customer website with the demo bot embedded."""
-    bot = Bot.objects.filter(workspace__name="Demo").order_by("pk").first()
-    return render(request, "widget/demo.html", {"bot": bot})

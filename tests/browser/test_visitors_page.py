@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from tertulia.conversations.models import MessageKind, Sender
 from tertulia.conversations.services import message_post
+from tertulia.demo.seeding import seed_visitors
 from tertulia.visitors.models import Visitor
-from tertulia.visitors.seeding import seed_visitors
 from tests.browser.conftest import log_in, screenshot
 from tests.helpers import EXPORT_HEADERS
 

@@ -4,7 +4,8 @@ import logging
 
 import pytest
 
-from tertulia.geo.location import Location, database_path, is_public, locate
+from tertulia.core.net import is_public
+from tertulia.geo.location import Location, database_path, locate
 from tests.geo.mmdb import NOT_IN_DATABASE, PLACES
 
 

@@ -3,10 +3,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from tertulia.conversations.models import Message, MessageKind, Sender, StatusChange
+from tertulia.conversations.services import visitor_set_status
 from tertulia.realtime import events
 from tertulia.realtime.publish import workspace_group
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.services import visitor_create, visitor_set_status
+from tertulia.visitors.services import visitor_create
 
 
 def test_visitors_are_numbered_per_workspace(workspace, other_owner, make_visitor):

@@ -102,7 +102,7 @@ def test_form_values_are_checked_again_on_the_server(client, bot, values, field)
 
 
 def test_the_visitor_never_gets_status_changes_or_notes(client, bot, owner):
-    from tertulia.visitors.services import visitor_set_status
+    from tertulia.conversations.services import visitor_set_status
 
     opened = post(client, bot, "open", {}).json()
     visitor = Visitor.objects.get()

@@ -1,11 +1,11 @@
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
-from tertulia.visitors.tasks import schedule_purge
+from tertulia.core.worker import worker_started
 
 
 class Command(DatabaseWorker):
     help = "Run background tasks (e-mails, webhooks, the hourly retention sweep) from the queue."
 
     def handle(self, *args, **options):
-        schedule_purge()
+        worker_started()
         return super().handle(*args, **options)

@@ -5,16 +5,14 @@ to messages, status changes, pages viewed, bell notifications and deliveries (pe
 An audit entry stays, with the visitor's number and status only.
 """
 
-import ipaddress
 import re
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from tertulia.accounts.models import AuditAction, AuditEntry, IpStorage, User, Workspace
+from tertulia.accounts.models import AuditAction, AuditEntry, User, Workspace
 from tertulia.conversations.models import Message, MessageKind
-from tertulia.geo.location import parse_ip
 from tertulia.notifications.models import Delivery, Notification
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit
@@ -25,18 +23,6 @@ from tertulia.visitors.models import Visitor
 KEPT_FIELD_TYPES = {"number", "choice"}
 PURGE_BATCH = 500
 REMOVED = "[…]"
-
-
-def stored_ip(ip: str, policy: str) -> str | None:
-    """What is kept of `ip` under the workspace's policy; truncation zeroes the last IPv4 octet
-    or the last 80 bits of an IPv6 address (an IPv4 address written as IPv6 counts as IPv4)."""
-    address = parse_ip(ip)
-    if address is None or policy == IpStorage.NONE:
-        return None
-    if policy == IpStorage.FULL:
-        return str(address)
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
 
 
 def _audit(*, workspace_id: int, actor: User | None, action: str, **detail) -> None:

@@ -6,7 +6,7 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tertulia.visitors.privacy import visitors_purge_expired
+from tertulia.privacy.services import visitors_purge_expired
 
 SWEEP_EVERY = timedelta(hours=1)
 

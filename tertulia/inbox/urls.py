@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tertulia.visitors import views
+from tertulia.inbox import views
 
 app_name = "visitors"
 urlpatterns = [

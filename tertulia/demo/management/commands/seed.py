@@ -3,8 +3,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from tertulia.accounts.models import Workspace
+from tertulia.demo.seeding import seed_visitors
 from tertulia.flows.models import Bot
-from tertulia.visitors.seeding import seed_visitors
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Template filters for showing visitors."""
+"""Template filters for showing visitors: places, statuses, phones, languages, addresses."""
 
 import zoneinfo
 from urllib.parse import urlsplit

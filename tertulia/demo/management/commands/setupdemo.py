@@ -3,13 +3,10 @@ from django.core.management.base import BaseCommand
 
 from tertulia.accounts.models import Role, Workspace
 from tertulia.accounts.services import member_add, workspace_create_with_owner
+from tertulia.demo.account import DEMO_AGENT_EMAIL, DEMO_EMAIL, DEMO_PASSWORD, DEMO_WORKSPACE
 from tertulia.flows.models import Bot
 from tertulia.flows.services import bot_create
 from tertulia.flows.starter import starter_flow
-
-DEMO_WORKSPACE = "Demo"
-DEMO_EMAIL = "demo@tertulia.test"
-DEMO_PASSWORD = "tertulia-demo"  # noqa: S105 (a published demo login)
 
 
 class Command(BaseCommand):
@@ -25,7 +22,7 @@ class Command(BaseCommand):
             )
             member_add(
                 workspace=member.workspace,
-                email="agente@tertulia.test",
+                email=DEMO_AGENT_EMAIL,
                 password=DEMO_PASSWORD,
                 role=Role.AGENT,
                 name="Carlos Agente",
@@ -46,7 +43,7 @@ class Command(BaseCommand):
             bot.save(update_fields=["flow"])
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (Spanish-speaking agent: agente@tertulia.test)\n"
+                f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (Spanish-speaking agent: {DEMO_AGENT_EMAIL})\n"
                 "Chat as a visitor on the demo site: /demo/"
             )
         )

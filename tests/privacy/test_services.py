@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from tertulia.accounts.models import AuditAction, AuditEntry, IpStorage
 from tertulia.conversations.models import Message, MessageKind
+from tertulia.conversations.services import visitor_set_status
 from tertulia.notifications.models import Delivery, Notification
+from tertulia.privacy.services import visitor_anonymise, visitors_purge_expired
+from tertulia.privacy.tasks import purge_expired_visitors, schedule_purge
+from tertulia.visitors.ip import stored_ip
 from tertulia.visitors.models import PageView, Visitor
-from tertulia.visitors.privacy import stored_ip, visitor_anonymise, visitors_purge_expired
-from tertulia.visitors.services import visitor_set_status
-from tertulia.visitors.tasks import purge_expired_visitors, schedule_purge
 
 # What the visitor below gives away; none of it may survive a deletion anywhere.
 NAME = "Zoe Quintanilla-Privacy"

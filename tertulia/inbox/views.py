@@ -20,17 +20,16 @@ from tertulia.conversations.live_chat import (
     live_chat_take,
 )
 from tertulia.conversations.selectors import conversation_slice, status_history
-from tertulia.conversations.services import conversation_mark_read
+from tertulia.conversations.services import conversation_mark_read, visitor_set_status
 from tertulia.core import exports
 from tertulia.core.htmx import wants_fragment
 from tertulia.core.streaming import in_request_thread
+from tertulia.privacy.services import visitor_anonymise, visitor_delete
 from tertulia.visitors import selectors
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.exports import ExportLabels, export_rows
 from tertulia.visitors.filters import PAGE_SIZES, VisitorFilterForm, VisitorFilters
 from tertulia.visitors.models import Visitor
-from tertulia.visitors.privacy import visitor_anonymise, visitor_delete
-from tertulia.visitors.services import visitor_set_status
 
 PANEL_TABS = {"info": gettext_lazy("Info"), "conversation": gettext_lazy("Conversation")}
 HX_REFRESH_LIST = "visitors-changed"
