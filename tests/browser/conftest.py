@@ -1,10 +1,11 @@
 """Playwright driving Debian's Chromium against the live test server."""
 
+import json
 import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import FrameLocator, Page, sync_playwright
 
 from tests.conftest import PASSWORD
 
@@ -21,7 +22,15 @@ ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+ACCESSIBILITY = ROOT / "test-artifacts" / "accessibility"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe is served to the page from its own origin (a routed request), so the pages' CSP
+# (`script-src 'self'`) stays on while they are checked.
+AXE_URL = "/__axe-core__/axe.min.js"
+SIZES = [(1280, 800), (390, 844)]
+FAILING_IMPACTS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +94,103 @@ def log_in(page, email: str, password: str = PASSWORD, button: str = "Log in") -
 def screenshot(page, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
+
+
+def assert_accessible(target: Page | FrameLocator, name: str) -> None:
+    """Run axe-core on a page (or the document of an iframe) at desktop and phone size; fail on any
+    serious or critical violation. All findings and a screenshot at each size go to test-artifacts/.
+    """
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make test` installs it (npm ci).")
+    page = target.owner.page if isinstance(target, FrameLocator) else target
+    viewport = page.viewport_size
+    problems = []
+    try:
+        for width, height in SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            size = f"{width}x{height}"
+            document = _frame_of(target)
+            _settle(document)
+            violations = _axe_violations(page, document)
+            ACCESSIBILITY.mkdir(parents=True, exist_ok=True)
+            (ACCESSIBILITY / f"{name}-{size}.json").write_text(
+                json.dumps(violations, indent=1, ensure_ascii=False), encoding="utf-8"
+            )
+            screenshot(page, f"a11y-{name}-{size}")
+            problems += [
+                f"[{size}] {violation['impact']}: {violation['id']} ({violation['help']})\n"
+                f"    {violation['helpUrl']}\n"
+                + "".join(_describe(node) for node in violation["nodes"])
+                for violation in violations
+                if violation["impact"] in FAILING_IMPACTS
+            ]
+            problems += [f"[{size}] {broken}\n" for broken in _broken_references(document)]
+    finally:
+        page.set_viewport_size(viewport)
+    assert not problems, f"Accessibility problems on {name}:\n" + "".join(problems)
+
+
+def _describe(node: dict) -> str:
+    """Where, and axe's reason (for contrast: the colours and the ratio found)."""
+    reason = " ".join((node["summary"] or "").split())
+    return f"    at {' > '.join(map(str, node['target']))}\n      {reason}\n"
+
+
+def _broken_references(frame) -> list[str]:
+    """ARIA attributes that name an id no element has (a help text or error not really tied to
+    its field): axe only lists these for review, never as violations."""
+    return frame.evaluate(
+        """() => {
+            const attributes = ["aria-describedby", "aria-labelledby", "aria-controls",
+                                "aria-errormessage"];
+            const broken = [];
+            for (const element of document.querySelectorAll(attributes.map(a => `[${a}]`))) {
+                for (const attribute of attributes) {
+                    for (const id of (element.getAttribute(attribute) || "").split(/\\s+/)) {
+                        if (id && !document.getElementById(id)) {
+                            const tag = element.outerHTML.slice(0, 100).replace(/\\s+/g, " ");
+                            broken.push(`${attribute} names a missing id "${id}": ${tag}`);
+                        }
+                    }
+                }
+            }
+            return broken;
+        }"""
+    )
+
+
+def _frame_of(target):
+    if isinstance(target, FrameLocator):
+        return target.owner.element_handle().content_frame()
+    return target.main_frame
+
+
+def _settle(frame) -> None:
+    """Wait for finished animations and two painted frames, so colours are the resting ones."""
+    frame.wait_for_function(
+        """() => document.getAnimations().every(
+            a => a.playState !== "running" || !isFinite(a.effect.getTiming().iterations))"""
+    )
+    frame.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def _axe_violations(page, frame) -> list[dict]:
+    if not frame.evaluate("typeof axe !== 'undefined'"):
+
+        def serve_axe(route):
+            route.fulfill(path=AXE, content_type="text/javascript; charset=utf-8")
+
+        page.route(f"**{AXE_URL}", serve_axe)
+        try:
+            frame.add_script_tag(url=AXE_URL)
+        finally:
+            page.unroute(f"**{AXE_URL}", serve_axe)
+    # Frames are checked on their own (the widget's chat), not from their host page.
+    return frame.evaluate(
+        """() => axe.run(document, {iframes: false, resultTypes: ["violations"]})
+            .then(results => results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, impact: n.impact,
+                                          summary: n.failureSummary, html: n.html})),
+            })))"""
+    )
