@@ -124,7 +124,7 @@ def assert_accessible(target: Page | FrameLocator, name: str) -> None:
                 for violation in violations
                 if violation["impact"] in FAILING_IMPACTS
             ]
-            problems += [f"[{size}] {broken}\n" for broken in _broken_references(document)]
+            problems += [f"[{size}] {broken}\n" for broken in _broken_ids(document)]
     finally:
         page.set_viewport_size(viewport)
     assert not problems, f"Accessibility problems on {name}:\n" + "".join(problems)
@@ -136,9 +136,9 @@ def _describe(node: dict) -> str:
     return f"    at {' > '.join(map(str, node['target']))}\n      {reason}\n"
 
 
-def _broken_references(frame) -> list[str]:
+def _broken_ids(frame) -> list[str]:
     """ARIA attributes that name an id no element has (a help text or error not really tied to
-    its field): axe only lists these for review, never as violations."""
+    its field), and ids on more than one element: axe only lists the first for review."""
     return frame.evaluate(
         """() => {
             const attributes = ["aria-describedby", "aria-labelledby", "aria-controls",
@@ -153,6 +153,13 @@ def _broken_references(frame) -> list[str]:
                         }
                     }
                 }
+            }
+            const seen = new Map();
+            for (const element of document.querySelectorAll("[id]")) {
+                seen.set(element.id, (seen.get(element.id) || 0) + 1);
+            }
+            for (const [id, count] of seen) {
+                if (count > 1) broken.push(`the id "${id}" is on ${count} elements`);
             }
             return broken;
         }"""

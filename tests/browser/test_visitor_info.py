@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tertulia.visitors.models import PageView, Visitor
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -94,11 +94,13 @@ def test_info_with_everything_known(page, known, owner):
     expect(fact(panel, "pages").get_by_role("link", name="Pan de centeno")).to_be_visible()
     expect(panel.get_by_text("Tienda Lucía S.L.")).to_be_visible()
     screenshot(page, "info-full-panel")
+    assert_accessible(page, "panel-info-everything-known")
 
     page.goto(f"/visitors/{known.pk}/")
     expect(fact(page, "location")).to_have_text("Madrid, Spain")
     expect(page.get_by_role("link", name="Delete visitor…")).to_be_visible()
     screenshot(page, "info-full-page", full_page=True)
+    assert_accessible(page, "visitor-full-page-everything-known")
 
 
 def test_info_with_nothing_known(page, unknown, owner):
@@ -111,6 +113,7 @@ def test_info_with_nothing_known(page, unknown, owner):
     expect(panel.get_by_role("link", name="IP Geolocation by DB-IP")).to_have_count(0)
     expect(fact(panel, "pages")).to_have_count(0)
     screenshot(page, "info-empty-panel")
+    assert_accessible(page, "panel-info-nothing-known")
 
 
 def test_info_in_spanish(page, known, unknown, spanish_agent):
@@ -136,6 +139,7 @@ def test_owner_deletes_a_visitor_after_confirming(page, known, owner):
     page.get_by_role("link", name="Delete visitor…").click()
     expect(page.get_by_role("heading", name="Delete Lucía Fernández?")).to_be_visible()
     screenshot(page, "visitor-delete-confirm")
+    assert_accessible(page, "visitor-delete-confirm")
     page.get_by_role("button", name="Delete visitor").click()
     expect(page.get_by_text(f"Visitor #{known.number} was deleted")).to_be_visible()
     assert not Visitor.objects.filter(pk=known.pk).exists()
@@ -152,3 +156,4 @@ def test_owner_deletes_a_visitor_after_confirming(page, known, owner):
     owner.workspace.refresh_from_db()
     assert (owner.workspace.ip_storage, owner.workspace.retention_days) == ("full", 90)
     screenshot(page, "workspace-settings")
+    assert_accessible(page, "workspace-with-privacy-log")

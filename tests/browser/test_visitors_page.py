@@ -12,7 +12,7 @@ from tertulia.conversations.models import MessageKind, Sender
 from tertulia.conversations.services import message_post
 from tertulia.demo.seeding import seed_visitors
 from tertulia.visitors.models import Visitor
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import assert_accessible, log_in, screenshot
 from tests.helpers import EXPORT_HEADERS
 
 pytestmark = pytest.mark.browser
@@ -105,6 +105,7 @@ def test_log_in_and_switch_tabs(page, hub):
     ]:
         assert tab_count(page, label) == expected[status], label
     screenshot(page, "list")
+    assert_accessible(page, "visitors-list")
 
     tab(page, "Leads").click()
     expect(page).to_have_url(re.compile(r"status=lead"))
@@ -135,11 +136,13 @@ def test_search_and_filters(page, hub):
     page.get_by_label("Engaged only").check()
     expect(page).to_have_url(re.compile(r"engaged=on"))
     screenshot(page, "filters")
+    assert_accessible(page, "visitors-filters")
 
     page.get_by_label("Name", exact=True).fill("nobody-by-this-name")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_role("heading", name="No visitors match these filters")).to_be_visible()
     assert tab_count(page, "New") == 0
+    assert_accessible(page, "visitors-none-match")
     page.get_by_role("main").get_by_role("link", name="Clear filters").last.click()
     expect(page.get_by_role("link", name="Lucía Fernández", exact=True)).to_be_visible()
     assert tab_count(page, "New") == counts(hub["workspace"])["new"]
@@ -154,6 +157,7 @@ def test_panel_info_and_conversation(page, hub):
     expect(panel.get_by_role("link", name="lucia@tienda.es")).to_be_visible()
     expect(page).to_have_url(re.compile(rf"open={lucia.pk}"))
     screenshot(page, "panel-info")
+    assert_accessible(page, "panel-info")
 
     panel.get_by_role("link", name="Conversation").click()
     expect(page).to_have_url(re.compile(rf"open={lucia.pk}&panel=conversation"))
@@ -171,6 +175,7 @@ def test_panel_info_and_conversation(page, hub):
         "Tienda Lucía S.L."
     )
     screenshot(page, "panel-conversation")
+    assert_accessible(page, "panel-conversation")
 
     page.reload()
     expect(panel.get_by_role("link", name="Conversation")).to_have_attribute("aria-current", "true")
@@ -247,6 +252,7 @@ def test_full_page_and_status_change_there(page, hub):
     )
     expect(page.get_by_role("list").filter(has_text="by Olga Owner").first).to_be_visible()
     screenshot(page, "full-page")
+    assert_accessible(page, "visitor-full-page")
     lucia.refresh_from_db()
     assert lucia.status == "closed"
 
@@ -261,6 +267,7 @@ def test_spanish(page, hub, spanish_agent):
     expect(page.get_by_role("table").locator(".badge").first).to_have_text("Nuevo")
     expect(page.get_by_role("columnheader", name="Ubicación")).to_be_visible()
     screenshot(page, "es-list")
+    assert_accessible(page, "es-visitors-list")
     page.get_by_role("link", name="Lucía Fernández", exact=True).click()
     panel = page.get_by_role("complementary", name="Detalles del visitante")
     expect(panel.get_by_role("link", name="Info", exact=True)).to_be_visible()
@@ -268,6 +275,7 @@ def test_spanish(page, hub, spanish_agent):
     expect(panel.get_by_text("Formulario enviado")).to_be_visible()
     expect(panel.get_by_role("button", name="Prospecto", exact=True)).to_be_visible()
     screenshot(page, "es-panel")
+    assert_accessible(page, "es-panel-conversation")
 
 
 def test_hostile_names_stay_text(page, hub, make_visitor):
@@ -309,5 +317,6 @@ def test_keyboard_shortcuts(page, hub):
 
     page.keyboard.press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    assert_accessible(page, "keyboard-shortcuts")
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
