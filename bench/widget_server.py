@@ -22,28 +22,29 @@ LIFTED = 10**9
 SETTINGS_MODULE = "tertulia_bench_ws_settings"
 ASGI_MODULE = "tertulia_bench_ws_asgi"
 
-# The server's settings: the project's own, without the widget's per-visitor and per-bot+IP
-# limits (every simulated visitor shares 127.0.0.1).
+# The server's settings: the project's own, without the widget's limits per visitor, per bot+IP
+# and per IP (every simulated visitor shares 127.0.0.1).
 SETTINGS_SOURCE = f'''"""The project's settings with the widget's rate limits lifted, for the benchmark's server."""
 
 from tertulia.config.settings import *  # noqa: F403
 
-WIDGET_NEW_VISITORS_PER_MINUTE = {LIFTED}
-WIDGET_MESSAGES_PER_MINUTE = {LIFTED}
+RATE_LIMITS = {{
+    **RATE_LIMITS,  # noqa: F405
+    "new_visitors_per_ip": ({LIFTED}, 60),
+    "messages_per_visitor": ({LIFTED}, 60),
+    "messages_per_ip": ({LIFTED}, 60),
+    "typing_per_visitor": ({LIFTED}, 60),
+}}
 '''
 
-# The server's ASGI entry point: the project's application, and the per-IP message limit (a
-# module constant, not a setting) lifted once Django is set up.
-ASGI_SOURCE = f'''"""The project's ASGI application with the per-IP message limit lifted."""
+# The server's ASGI entry point: the project's application, with the settings above.
+ASGI_SOURCE = f'''"""The project's ASGI application with the benchmark's settings."""
 
 import os
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "{SETTINGS_MODULE}"
 
 from tertulia.config.asgi import application  # noqa: E402,F401
-import tertulia.widget.services  # noqa: E402
-
-tertulia.widget.services.IP_MESSAGES_PER_MINUTE = {LIFTED}
 '''
 
 

@@ -12,7 +12,8 @@ from tertulia.core.net import request_ip
 
 
 class LoginForm(AuthenticationForm):
-    """E-mail and password, refused for a while after too many failed tries."""
+    """E-mail and password, refused for a while after too many failed tries (from this IP address,
+    on this account or on any)."""
 
     username = forms.EmailField(
         label=_("E-mail"),
@@ -30,9 +31,11 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
     def clean(self):
-        email = self.cleaned_data.get("username") or ""
+        email = self.cleaned_data.get("username")
+        if not (email and self.cleaned_data.get("password")):
+            return super().clean()  # the fields' own errors: no try was made
         ip = request_ip(self.request) if self.request else ""
-        self.locked_seconds = throttle.seconds_locked(email=email, ip=ip)
+        self.locked_seconds = throttle.begin(email=email, ip=ip)
         if self.locked_seconds:
             minutes = math.ceil(self.locked_seconds / 60)
             raise forms.ValidationError(
@@ -44,12 +47,9 @@ class LoginForm(AuthenticationForm):
                 % {"minutes": minutes},
                 code="throttled",
             )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            if email:
-                throttle.record_failure(email=email, ip=ip)
-            raise
+        cleaned_data = super().clean()  # a wrong password raises: the try stays counted
+        throttle.succeeded(email=email, ip=ip)
+        return cleaned_data
 
 
 def _timezone_choices() -> list[tuple[str, str]]:

@@ -1,37 +1,33 @@
-"""Login throttling: a limited number of failed tries per account and IP address."""
+"""Login throttling over the one limiter (core/ratelimit.py): failed tries per account and IP
+address (`login_per_account`), and per IP address whatever the accounts (`login_per_ip`), so one
+address trying a password against many accounts is stopped too.
 
-import hashlib
-import math
-import time
+A try is counted before the password is checked (atomically, so concurrent guesses cannot all
+slip past the check) and given back when the password was right: only failures count.
+"""
 
-from django.conf import settings
-from django.core.cache import cache
+from tertulia.core import ratelimit
 
-
-def _key(email: str, ip: str) -> str:
-    digest = hashlib.sha256(f"{email.strip().lower()}|{ip}".encode()).hexdigest()
-    return f"login-fail:{digest}"
-
-
-def seconds_locked(*, email: str, ip: str) -> int:
-    """Seconds until this account may be tried again from this IP; 0 when not locked."""
-    failures = cache.get(_key(email, ip)) or []
-    window_start = time.time() - settings.LOGIN_WINDOW_SECONDS
-    recent = [t for t in failures if t > window_start]
-    if len(recent) < settings.LOGIN_MAX_ATTEMPTS:
-        return 0
-    return max(1, math.ceil(recent[0] - window_start))
+PER_ACCOUNT = "login_per_account"
+PER_IP = "login_per_ip"
 
 
-def record_failure(*, email: str, ip: str) -> None:
-    """Remember one failed try."""
-    key = _key(email, ip)
-    window_start = time.time() - settings.LOGIN_WINDOW_SECONDS
-    failures = [t for t in (cache.get(key) or []) if t > window_start]
-    failures.append(time.time())
-    cache.set(key, failures[-settings.LOGIN_MAX_ATTEMPTS :], settings.LOGIN_WINDOW_SECONDS)
+def _limits(email: str, ip: str) -> tuple[tuple[str, str], ...]:
+    return ((PER_ACCOUNT, f"{email.strip().lower()}|{ip}"), (PER_IP, ip))
 
 
-def clear(*, email: str, ip: str) -> None:
-    """Forget the failures after a successful login."""
-    cache.delete(_key(email, ip))
+def begin(*, email: str, ip: str) -> int:
+    """Count one try; 0 when it may go ahead, else the seconds to wait (and nothing is counted)."""
+    limits = _limits(email, ip)
+    waits = [ratelimit.hit(name, key) for name, key in limits]
+    if any(waits):
+        for name, key in limits:
+            ratelimit.undo(name, key)
+    return max(waits)
+
+
+def succeeded(*, email: str, ip: str) -> None:
+    """The password was right: forget this account's failures from this IP, and give the IP its
+    try back (its failures on other accounts still count)."""
+    ratelimit.clear(PER_ACCOUNT, _limits(email, ip)[0][1])
+    ratelimit.undo(PER_IP, ip)

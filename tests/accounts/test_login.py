@@ -56,6 +56,59 @@ def test_success_clears_earlier_failures(owner):
     )
 
 
+def test_one_ip_trying_many_accounts_is_throttled_across_accounts(owner, settings):
+    """One address trying a password on many accounts: after `login_per_ip` failures, whatever
+    the accounts, every try from it is refused with 429, the right password included."""
+    failures, window = settings.RATE_LIMITS["login_per_ip"]
+    assert failures > settings.RATE_LIMITS["login_per_account"][0]
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    for n in range(failures):
+        response = client.post(LOGIN, {"username": f"user{n}@acme.test", "password": "Summer2026"})
+        assert response.status_code == 200
+    response = client.post(LOGIN, {"username": "fresh@acme.test", "password": "Summer2026"})
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= window
+    assert "Too many failed attempts. Try again in 15 minutes." in response.content.decode()
+    response = client.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD})
+    assert response.status_code == 429
+    # Other addresses are not locked out.
+    other_ip = Client(REMOTE_ADDR="198.51.100.8")
+    assert (
+        other_ip.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD}).status_code
+        == 302
+    )
+
+
+def test_logins_that_succeed_do_not_count_against_the_ip(owner, settings):
+    """An office behind one address: members who log in are not counted, failures are."""
+    failures, _window = settings.RATE_LIMITS["login_per_ip"]
+    client = Client(REMOTE_ADDR="198.51.100.9")
+    for _ in range(failures + 5):
+        assert (
+            client.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD}).status_code
+            == 302
+        )
+        client.logout()
+    for n in range(failures - 1):
+        client.post(LOGIN, {"username": f"user{n}@acme.test", "password": "typo"})
+    assert (
+        client.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD}).status_code == 302
+    )
+
+
+def test_a_form_without_a_password_is_not_a_try(owner, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login_per_ip": (2, 900)}
+    client = Client(REMOTE_ADDR="198.51.100.10")
+    for _ in range(5):
+        assert client.post(LOGIN, {"username": "owner@acme.test"}).status_code == 200
+        assert (
+            client.post(LOGIN, {"username": "not an address", "password": "x"}).status_code == 200
+        )
+    assert (
+        client.post(LOGIN, {"username": "owner@acme.test", "password": PASSWORD}).status_code == 302
+    )
+
+
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"])
 def test_passwords_are_hashed_with_argon2(db):
     from tertulia.accounts.models import User

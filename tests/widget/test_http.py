@@ -60,7 +60,7 @@ def test_garbage_gets_a_clear_4xx(client, bot):
 
 
 def test_new_visitors_per_ip_are_limited_with_retry_after(client, bot, settings):
-    settings.WIDGET_NEW_VISITORS_PER_MINUTE = 2
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "new_visitors_per_ip": (2, 60)}
     assert [post(client, bot, "open", {}).status_code for _ in range(2)] == [200, 200]
     refused = post(client, bot, "open", {})
     assert refused.status_code == 429

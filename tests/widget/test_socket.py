@@ -191,7 +191,7 @@ def test_unknown_tokens_and_bots_are_refused(bot, asgi_server):
 
 
 def test_bad_frames_get_clear_errors_and_floods_are_limited(bot, settings, asgi_server):
-    settings.WIDGET_MESSAGES_PER_MINUTE = 3
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "messages_per_visitor": (3, 60)}
     _, opened, _ = open_chat(asgi_server, bot.public_key)
     with socket(asgi_server, bot.public_key, opened["token"], after=10**9) as ws:
         json.loads(ws.recv(timeout=5))
