@@ -1,8 +1,68 @@
+"""`tertulia serve`: uvicorn, with a task worker beside it that never outlives it.
+
+Stopping (SIGTERM, or SIGINT: Ctrl+C): uvicorn stops taking connections, sends open WebSockets a
+close frame (1012, "service restart", so the chat and the dashboard reconnect) and gives open
+requests GRACE_SECONDS to finish; then the worker gets SIGTERM and as long to finish its task
+(a second signal kills it at once). The command then exits with 0.
+
+uvicorn handles SIGTERM and SIGINT itself while it serves and raises the signal again once it has
+stopped, which would kill this process before any clean-up (SIGTERM's default action): this
+command's own handler turns that signal, or one that arrives while uvicorn starts, into a clean
+stop. With --workers N, uvicorn's supervisor stops its server processes and returns. Whatever
+happens to this process, the worker also ends with it (`core.lifeline`).
+"""
+
+import os
+import signal
 import subprocess
 import sys
 
 import uvicorn
 from django.core.management.base import BaseCommand
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+GRACE_SECONDS = 10
+
+
+class Stop(Exception):
+    """A stop signal arrived while uvicorn was not listening for it."""
+
+
+def _stop(signum, frame):
+    raise Stop
+
+
+def start_worker() -> subprocess.Popen:
+    """`tertulia worker`, tied to this process, in a session of its own: Ctrl+C in a terminal
+    reaches only the server, which then stops the worker with exactly one SIGTERM (a second
+    signal would cut short the task it is running)."""
+    return subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+        [
+            sys.executable,
+            "-m",
+            "tertulia.core.lifeline",
+            str(os.getpid()),
+            "worker",
+            "--no-reload",
+            "--verbosity",
+            "0",
+        ],
+        start_new_session=True,
+    )
+
+
+def stop_worker(worker: subprocess.Popen | None) -> None:
+    """SIGTERM, up to GRACE_SECONDS to finish its task, then SIGKILL (at once on a new signal)."""
+    if worker is None or worker.poll() is not None:
+        return
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda signum, frame: worker.kill())
+    worker.terminate()
+    try:
+        worker.wait(timeout=GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 class Command(BaseCommand):
@@ -19,13 +79,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, workers, no_worker, **options):
+        previous = {sig: signal.signal(sig, _stop) for sig in STOP_SIGNALS}
         worker = None
-        if not no_worker:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "tertulia", "worker", "--no-reload", "--verbosity", "0"]
-            )
-        self.stdout.write(f"Tertulia is serving on http://{host}:{port}/ (Ctrl+C to stop)")
         try:
+            if not no_worker:
+                worker = start_worker()
+            self.stdout.write(f"Tertulia is serving on http://{host}:{port}/ (Ctrl+C to stop)")
             uvicorn.run(
                 "tertulia.config.asgi:application",
                 host=host,
@@ -34,11 +93,13 @@ class Command(BaseCommand):
                 lifespan="off",
                 proxy_headers=False,
                 log_level="info",
+                timeout_graceful_shutdown=GRACE_SECONDS,
             )
+        except Stop:
+            pass
         finally:
-            if worker is not None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)
+            stop_worker(worker)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
