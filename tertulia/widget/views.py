@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tertulia.conversations.flow_runner import widget_state
 from tertulia.conversations.services import MAX_TEXT
+from tertulia.core.colour import readable_accent
 from tertulia.core.net import request_ip
 from tertulia.flows.models import Bot
 from tertulia.widget.services import (
@@ -91,18 +92,32 @@ def _bot(key: str) -> Bot:
 
 @require_GET
 def look(request, key):
-    """The launcher's colour, side and label, for the loader on any site (CORS open)."""
+    """The launcher's colour, side and names, for the loader on any site (CORS open). The button's
+    names are in the host page's language, which the loader passes as `lang`."""
     bot = _bot(key)
+    title = bot.title or "Chat"
+    try:
+        page_language = translation.get_supported_language_variant(
+            request.GET.get("lang", "") or translation.get_language_from_request(request)
+        )
+    except LookupError:
+        page_language = settings.LANGUAGE_CODE
+    with translation.override(page_language):
+        open_label = _("Open chat: %(title)s") % {"title": title}
+        close_label = _("Close chat: %(title)s") % {"title": title}
     response = JsonResponse(
         {
-            "colour": bot.colour,
+            "colour": readable_accent(bot.colour),
             "position": bot.position,
-            "title": bot.title or "Chat",
+            "title": title,
+            "open_label": open_label,
+            "close_label": close_label,
             "lang": bot.language,
         }
     )
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=60"
+    response["Vary"] = "Accept-Language"
     return response
 
 
@@ -122,7 +137,7 @@ def frame(request, key):
                 "config": {
                     "key": bot.public_key,
                     "lang": language,
-                    "colour": bot.colour,
+                    "colour": readable_accent(bot.colour),
                     "origin": request.GET.get("origin", "")[:200],
                     "url": request.GET.get("url", "")[:2000],
                     "referrer": request.GET.get("ref", "")[:2000],

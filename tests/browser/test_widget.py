@@ -2,11 +2,12 @@
 two browser contexts against a real server with WebSocket."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tertulia.conversations.models import Message
 from tertulia.visitors.models import Visitor
 from tertulia.widget.services import token_hash
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 
 @pytest.fixture(autouse=True)
@@ -32,9 +33,14 @@ def new_context(browser, server, **options):
     return context
 
 
+# The demo site is in Spanish, so the launcher speaks Spanish whatever the browser's language.
+OPEN = "Abrir chat: Panadería Luna"
+CLOSE = "Cerrar chat: Panadería Luna"
+
+
 def open_widget(page):
     page.goto("/demo/")
-    page.get_by_role("button", name="Panadería Luna").click()
+    page.get_by_role("button", name=OPEN, exact=True).click()
     return page.frame_locator("iframe[title='Panadería Luna']")
 
 
@@ -50,6 +56,11 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
     chat = open_widget(visitor_page)
     chat.get_by_text("What can we help you with?").wait_for()
     screenshot(visitor_page, "widget-desktop-greeting")
+    expect(visitor_page.get_by_role("button", name=CLOSE, exact=True)).to_have_attribute(
+        "aria-expanded", "true"
+    )
+    assert_accessible(visitor_page, "demo-site-chat-open")
+    assert_accessible(chat, "widget-greeting")
 
     # The visitor appears on the agent's list without a reload, not engaged yet.
     agent.locator("#results tr[data-row]").first.wait_for()
@@ -66,6 +77,7 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
     chat.get_by_role("button", name="Send").first.click()
     chat.get_by_text("A member of our team will join this chat shortly").wait_for()
     screenshot(visitor_page, "widget-desktop-form-sent")
+    assert_accessible(chat, "widget-form-sent")
 
     # The Notification node moved the visitor to Leads; the agent's counts follow live.
     leads_tab = agent.locator("a.tab", has_text="Leads")
@@ -80,13 +92,16 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
     reply.press("Enter")
     agent.get_by_text("Live chat with Olga Owner").wait_for()
     screenshot(agent, "agent-conversation-live")
+    assert_accessible(agent, "panel-live-chat")
     agent.locator(".bell__button").click()
     agent.get_by_text("Mark all as read").wait_for()
     screenshot(agent, "bell")
+    assert_accessible(agent, "bell")
     agent.locator(".bell__button").click()
 
     chat.get_by_text("Hola Lucía, ¿en qué te ayudo?").wait_for()
     assert chat.locator(".msg.agent .who").last.inner_text() == "Olga Owner"
+    assert_accessible(chat, "widget-live-chat")
 
     # The visitor writes; the agent's open conversation shows it without a reload.
     chat.get_by_label("Message").fill("Quiero 20 hogazas para el viernes")
@@ -107,6 +122,7 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
     chat.get_by_label("Message").press("Enter")
     chat.get_by_text("Not sent yet").wait_for()
     screenshot(visitor_page, "widget-desktop-offline")
+    assert_accessible(chat, "widget-offline")
     asgi_server.start()
     chat.locator(".msg.visitor .meta").last.filter(has_not_text="Sending").wait_for(timeout=20_000)
     agent.get_by_text("Escrito sin conexión").wait_for(timeout=20_000)
@@ -133,7 +149,7 @@ def test_widget_on_a_phone_is_full_screen_and_in_spanish(browser, asgi_server, d
     )
     page = context.new_page()
     page.goto("/demo/")
-    page.get_by_role("button", name="Panadería Luna").click()
+    page.get_by_role("button", name=OPEN, exact=True).click()
     chat = page.frame_locator("iframe[title='Panadería Luna']")
     # The flow speaks the language it was written in; the widget's own words follow the visitor.
     chat.get_by_role("button", name="Sales").wait_for()
@@ -141,6 +157,7 @@ def test_widget_on_a_phone_is_full_screen_and_in_spanish(browser, asgi_server, d
     assert box["width"] == 390 and box["height"] >= 800
     assert chat.get_by_placeholder("Escribe un mensaje…").is_visible()
     screenshot(page, "widget-phone-es")
+    assert_accessible(chat, "widget-phone-es")
     # Closing the chat gives the page back.
     chat.get_by_role("button", name="Cerrar el chat").click()
     page.locator("iframe").wait_for(state="hidden")
@@ -183,6 +200,7 @@ def test_flow_editor(browser, asgi_server, bot, owner):
     page.get_by_role("button", name="Save flow").click()
     page.get_by_text("“end” can never be reached").wait_for()
     screenshot(page, "flow-editor-problems")
+    assert_accessible(page, "flow-editor-problems")
     bot.refresh_from_db()
     assert "end" not in {n["id"] for n in bot.flow["nodes"]}
     context.close()
@@ -213,7 +231,7 @@ def test_the_widget_reports_where_the_visitor_is_and_the_pages_visited(
     )
     page = context.new_page()
     page.goto("/demo/?utm_source=newsletter&utm_campaign=otono")
-    page.get_by_role("button", name="Panadería Luna").click()
+    page.get_by_role("button", name=OPEN, exact=True).click()
     page.frame_locator("iframe[title='Panadería Luna']").get_by_role(
         "button", name="Sales"
     ).wait_for()
@@ -260,7 +278,7 @@ def test_a_browser_whose_visitor_was_deleted_is_not_counted_again(
     open_widget(page).get_by_role("button", name="Sales").wait_for()
     member_post(asgi_server, owner.user, f"/visitors/{Visitor.objects.get().pk}/delete/", {})
     assert not Visitor.objects.exists()
-    page.get_by_role("button", name="Panadería Luna").click()  # closed, so it stays closed
+    page.get_by_role("button", name=CLOSE, exact=True).click()  # closed, so it stays closed
     known = f"localStorage.getItem('tertulia-known-{demo_bot.public_key}')"
     assert page.evaluate(known) == "1"
     # Browsing on: the chat loads in the background, finds nothing to resume and creates nothing.
@@ -276,8 +294,6 @@ def test_a_browser_whose_visitor_was_deleted_is_not_counted_again(
 def test_a_visitor_deleted_by_someone_else_leaves_the_agents_screen(
     browser, asgi_server, demo_bot, owner, agent
 ):
-    from playwright.sync_api import expect
-
     from tests.widget.client import member_post, open_chat
 
     open_chat(asgi_server, demo_bot.public_key)

@@ -20,12 +20,18 @@
   var known = "tertulia-known-" + key;  // this browser has a conversation: load the chat at once
   var page = location.href;
   var look = { colour: "#2563eb", position: "right", title: "Chat", lang: "en" };
+  // The button's names ("Open chat: …", "Close chat: …") come in the host page's language.
+  var pageLanguage = document.documentElement.lang || navigator.language || "en";
   var host, root, button, badge, frame, isOpen = false, frameReady = false;
 
   function emit(name, data) {
     (handlers[name] || []).forEach(function (fn) {
       try { fn(data); } catch (e) { /* a host page's handler must not break the chat */ }
     });
+  }
+
+  function label(open) {
+    return (open ? look.close_label : look.open_label) || look.title;
   }
 
   function post(data) {
@@ -38,6 +44,7 @@
     if (open && !frame) makeFrame(false);
     host.setAttribute("data-open", open ? "1" : "0");
     button.setAttribute("aria-expanded", String(open));
+    button.setAttribute("aria-label", label(open));
     try { sessionStorage.setItem(remember, open ? "1" : ""); } catch (e) { /* storage off */ }
     if (open) { badge.hidden = true; post({ tertulia: "focus" }); }
     emit(open ? "open" : "close");
@@ -101,7 +108,7 @@
     button.className = "b";
     button.style.background = look.colour;
     button.type = "button";
-    button.setAttribute("aria-label", look.title);
+    button.setAttribute("aria-label", label(false));
     button.setAttribute("aria-expanded", "false");
     button.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
     badge = document.createElement("span");
@@ -126,7 +133,7 @@
     w.addEventListener("hashchange", watchPage);
   }
 
-  fetch(base + "/widget/" + encodeURIComponent(key) + "/look")
+  fetch(base + "/widget/" + encodeURIComponent(key) + "/look?lang=" + encodeURIComponent(pageLanguage))
     .then(function (r) { return r.ok ? r.json() : look; })
     .catch(function () { return look; })
     .then(function (data) {
