@@ -23,6 +23,7 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 	touch $@
 
 run: $(VENV)/.runtime
+	$(BIN)/tertulia collectstatic --no-input
 	$(BIN)/tertulia migrate --no-input
 	$(BIN)/tertulia setupdemo
 	TERTULIA_DEMO_IP=$${TERTULIA_DEMO_IP-2.139.0.1} $(BIN)/tertulia serve --host $(HOST) --port $(PORT)
@@ -51,8 +52,9 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev /usr/bin/chromium
 	$(BIN)/python bench/visitors_page.py
+	$(BIN)/python bench/bytes_on_the_wire.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts node_modules
