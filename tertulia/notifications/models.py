@@ -1,22 +1,33 @@
 """What members are told: the dashboard's bell, and e-mails and webhooks the worker delivers."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tertulia.accounts.models import Member, Workspace
 from tertulia.visitors.models import Visitor
 
 
+class NotificationKind(models.TextChoices):
+    """What a bell line is about; its words are chosen when it is read (`Notification.title`)."""
+
+    # A visitor asked for a person. Params: none (the visitor is the row's visitor).
+    LIVE_CHAT_REQUESTED = "live_chat_requested", _("A visitor is waiting for a person")
+    # A flow's Notification node. Params: {"label", "text"}, written by the bot's author.
+    FLOW_NOTIFICATION = "flow_notification", _("A flow's notification")
+
+
 class Notification(models.Model):
-    """One line under a member's bell."""
+    """One line under a member's bell, stored as a kind plus parameters and worded when read,
+    in the reader's language (the active one: the bell is rendered in the member's request)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notifications")
     visitor = models.ForeignKey(
         Visitor, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_default=models.functions.Now())
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -25,6 +36,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def visitor_name(self) -> str:
+        """The visitor's name as it is now ("Visitor #N" once anonymised)."""
+        return self.visitor.display_name if self.visitor_id else gettext("A visitor")
+
+    @property
+    def title(self) -> str:
+        match self.kind:
+            case NotificationKind.LIVE_CHAT_REQUESTED:
+                return gettext("%(visitor)s is waiting for a person") % {
+                    "visitor": self.visitor_name
+                }
+            case NotificationKind.FLOW_NOTIFICATION:
+                return str(self.params.get("label") or "") or self.get_kind_display()
+        return self.get_kind_display()
+
+    @property
+    def body(self) -> str:
+        if self.kind == NotificationKind.FLOW_NOTIFICATION:
+            return str(self.params.get("text") or "")
+        return ""
+
+    @property
+    def about(self) -> str:
+        """Who the line is about, when its title does not say it already."""
+        if self.kind == NotificationKind.LIVE_CHAT_REQUESTED or not self.visitor_id:
+            return ""
+        return self.visitor_name
 
 
 class Channel(models.TextChoices):

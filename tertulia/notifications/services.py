@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 
 from tertulia.accounts.models import Member, Role
 from tertulia.flows.models import Bot
-from tertulia.notifications.models import Channel, Delivery, Notification
+from tertulia.notifications.models import Channel, Delivery, Notification, NotificationKind
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit
 from tertulia.visitors.models import Visitor
 
 
 def one_line(text: str) -> str:
-    """Header-safe text: line breaks a visitor typed become spaces."""
+    """Header-safe text (e-mail subjects): line breaks and runs of spaces become one space."""
     return " ".join(str(text).split())
 
 
@@ -26,16 +26,17 @@ def visitor_url(visitor: Visitor) -> str:
     return settings.TERTULIA_URL.rstrip("/") + reverse("visitors:detail", args=[visitor.pk])
 
 
-def notify_members(*, visitor: Visitor, title: str, body: str = "") -> None:
-    """A line under the bell of every member of the visitor's workspace."""
+def notify_members(*, visitor: Visitor, kind: NotificationKind, params: dict | None = None) -> None:
+    """A line under the bell of every member of the visitor's workspace. It is stored as a kind
+    plus parameters and worded when read, in each reader's own language."""
     members = Member.objects.filter(workspace_id=visitor.workspace_id).values_list("pk", flat=True)
     Notification.objects.bulk_create(
         Notification(
             workspace_id=visitor.workspace_id,
             member_id=member_id,
             visitor=visitor,
-            title=title[:200],
-            body=body,
+            kind=kind,
+            params=params or {},
         )
         for member_id in members
     )
@@ -47,17 +48,18 @@ def notify_members(*, visitor: Visitor, title: str, body: str = "") -> None:
 
 
 def notify_live_chat_requested(*, visitor: Visitor) -> None:
-    notify_members(
-        visitor=visitor,
-        title=_("%(visitor)s is waiting for a person") % {"visitor": visitor.display_name},
-    )
+    notify_members(visitor=visitor, kind=NotificationKind.LIVE_CHAT_REQUESTED)
 
 
 @transaction.atomic
 def notify_from_node(*, visitor: Visitor, bot: Bot, label: str, text: str, config: dict) -> None:
     """What a flow's Notification node asks for: the bell, e-mails, a webhook."""
     if config.get("in_app", True):
-        notify_members(visitor=visitor, title=label, body=text)
+        notify_members(
+            visitor=visitor,
+            kind=NotificationKind.FLOW_NOTIFICATION,
+            params={"label": label, "text": text},
+        )
 
     member_ids = [m for m in config.get("email_members") or [] if isinstance(m, int)]
     recipients = list(
@@ -70,10 +72,10 @@ def notify_from_node(*, visitor: Visitor, bot: Bot, label: str, text: str, confi
         recipients.append((address, _owner_language(visitor)))
     for email, language in recipients:
         with translation.override(language or settings.LANGUAGE_CODE):
-            subject = _("%(label)s: %(visitor)s") % {
-                "label": label,
-                "visitor": visitor.display_name,
-            }
+            # A header is one line; the body keeps the line breaks visitors typed.
+            subject = one_line(
+                _("%(label)s: %(visitor)s") % {"label": label, "visitor": visitor.display_name}
+            )
             body = "\n".join(
                 [
                     text,

@@ -185,3 +185,35 @@ def test_line_break_in_visitor_name_neither_injects_headers_nor_strands_the_emai
     delivery = Delivery.objects.get()
     assert delivery.attempts == 1
     assert delivery.state == DeliveryState.SENT or delivery.error
+
+
+@transactional
+def test_line_breaks_a_visitor_typed_are_kept_in_the_body_and_flattened_in_the_subject(
+    settings, owner, bot, make_visitor
+):
+    visitor = make_visitor(name="Ana\nMaría\r\nLópez", phone="+34612345678")
+    with SMTPSink() as sink:
+        use_smtp(settings, sink.port)
+        notify_from_node(
+            visitor=visitor,
+            bot=bot,
+            label="New lead",
+            text="Call me\r\nafter five",
+            config={"in_app": True, "email_members": [owner.pk], "email_to": "sales@example.com"},
+        )
+        run_worker()
+
+    assert sorted(mail.rcpt_to[0] for mail in sink.messages) == [
+        "owner@acme.test",
+        "sales@example.com",
+    ]
+    for mail in sink.messages:
+        assert mail.message["Subject"] == "New lead: Ana María López"
+        body = mail.message.get_content().replace("\r\n", "\n")  # lines end in CRLF on the wire
+        assert "Call me\nafter five" in body
+        assert "Visitor: Ana\nMaría\nLópez" in body
+    assert set(Delivery.objects.values_list("state", "attempts", "error")) == {
+        (DeliveryState.SENT, 1, "")
+    }
+    # The bell shows the name as it is, escaped, wherever it is read.
+    assert Notification.objects.get(member=owner).about == "Ana\nMaría\r\nLópez"
