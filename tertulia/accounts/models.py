@@ -135,28 +135,44 @@ class Member(models.Model):
 
 
 class AuditAction(models.TextChoices):
+    """What an audit entry records; `accounts.audit` words each kind for the reader."""
+
+    WORKSPACE_CREATED = "workspace_created", _("Workspace created")
+    WORKSPACE_UPDATED = "workspace_updated", _("Workspace settings changed")
+    MEMBER_ADDED = "member_added", _("Member added")
+    MEMBER_ROLE_CHANGED = "member_role_changed", _("Member's role changed")
+    MEMBER_REMOVED = "member_removed", _("Member removed")
+    BOT_CREATED = "bot_created", _("Bot created")
+    BOT_UPDATED = "bot_updated", _("Bot settings changed")
+    FLOW_SAVED = "flow_saved", _("Flow saved")
+    FLOW_IMPORTED = "flow_imported", _("Flow imported")
     VISITOR_DELETED = "visitor_deleted", _("Visitor deleted")
     VISITOR_ANONYMISED = "visitor_anonymised", _("Visitor anonymised")
     VISITORS_EXPIRED = "visitors_expired", _("Archived visitors deleted (retention)")
 
 
 class AuditEntry(models.Model):
-    """Something done to a workspace's data that must stay on record.
+    """A change to a workspace's settings, members, bots or visitors' data, kept on record: who,
+    what (the action), the details (old and new values where something changed) and when.
 
-    Never holds personal data: `detail` has numbers and statuses only, never names or addresses.
+    `detail` never holds visitors' personal data: numbers and statuses only, never their names
+    or addresses. It is stored as data and worded when read, in the reader's language.
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    # None: done by the workspace's retention setting.
+    # None: done by the workspace's retention setting or a command on the server.
     actor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    action = models.CharField(max_length=24, choices=AuditAction.choices)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_default=models.functions.Now())
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "-id"], name="audit_recent")]
+        indexes = [
+            models.Index(fields=["workspace", "-id"], name="audit_recent"),
+            models.Index(fields=["workspace", "action", "-id"], name="audit_by_action"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.detail}"

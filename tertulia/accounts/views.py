@@ -3,9 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from tertulia.accounts.audit import describe
 from tertulia.accounts.decorators import manager_required, member_required
 from tertulia.accounts.forms import LoginForm, ProfileForm, WorkspaceForm
-from tertulia.accounts.models import AuditEntry
+from tertulia.accounts.models import AuditAction
+from tertulia.accounts.selectors import audit_page
+from tertulia.accounts.services import profile_update, workspace_update
 
 
 class LoginView(auth_views.LoginView):
@@ -29,27 +32,40 @@ def profile(request):
     """The member's own settings: name, language and time zone."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        profile_update(user=request.user, data=form.cleaned_data)
         messages.success(request, _("Your settings are saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 
 
-PRIVACY_LOG_SIZE = 50
-
-
 @manager_required
 def workspace_settings(request):
-    """Owners and admins: the workspace's name, IP addresses, retention, and the privacy log."""
+    """Owners and admins: the workspace's name, IP addresses, retention, and its audit log
+    (?kind= one kind of entry, ?before= the entries older than that id)."""
     workspace = request.member.workspace
     form = WorkspaceForm(request.POST or None, instance=workspace)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        workspace_update(workspace=workspace, actor=request.user, data=form.cleaned_data)
         messages.success(request, _("The workspace settings are saved."))
         return redirect("accounts:workspace")
-    log = (
-        AuditEntry.objects.filter(workspace=workspace)
-        .select_related("actor")
-        .order_by("-id")[:PRIVACY_LOG_SIZE]
-    )
-    return render(request, "accounts/workspace.html", {"form": form, "log": log})
+    kind = request.GET.get("kind", "")
+    if kind not in AuditAction.values:
+        kind = ""
+    before = _positive_int(request.GET.get("before", ""))
+    page = audit_page(workspace=workspace, action=kind, before=before)
+    context = {
+        "form": form,
+        "log": [(entry, describe(entry)) for entry in page.entries],
+        "older_than": page.older_than,
+        "paged": before is not None,
+        "kinds": AuditAction.choices,
+        "kind": kind,
+    }
+    return render(request, "accounts/workspace.html", context)
+
+
+def _positive_int(text: str) -> int | None:
+    """A database id from the query string, or None for anything else."""
+    if text.isascii() and text.isdigit() and 0 < len(text) <= 18:
+        return int(text)
+    return None

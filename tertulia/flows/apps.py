@@ -9,3 +9,6 @@ class FlowsConfig(AppConfig):
     name = "tertulia.flows"
     label = "flows"
     verbose_name = "Bots and their flows"
+
+    def ready(self):
+        from tertulia.flows import audit  # noqa: F401 (words the bot and flow audit entries)

@@ -9,6 +9,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self):
         from tertulia.core.worker import on_worker_start
+        from tertulia.privacy import audit  # noqa: F401 (words the visitor data audit entries)
         from tertulia.privacy.tasks import schedule_purge
 
         on_worker_start(schedule_purge)

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from tertulia.accounts.models import AuditAction, AuditEntry, User, Workspace
+from tertulia.accounts.models import AuditAction, User, Workspace
+from tertulia.accounts.services import audit
 from tertulia.conversations.models import Message, MessageKind
 from tertulia.notifications.models import Delivery, Notification
 from tertulia.realtime import events
@@ -25,14 +26,10 @@ PURGE_BATCH = 500
 REMOVED = "[…]"
 
 
-def _audit(*, workspace_id: int, actor: User | None, action: str, **detail) -> None:
-    AuditEntry.objects.create(workspace_id=workspace_id, actor=actor, action=action, detail=detail)
-
-
 @transaction.atomic
 def visitor_delete(*, visitor: Visitor, actor: User | None) -> None:
     """Delete the visitor and everything about them; the audit entry keeps no personal data."""
-    _audit(
+    audit(
         workspace_id=visitor.workspace_id,
         actor=actor,
         action=AuditAction.VISITOR_DELETED,
@@ -86,7 +83,7 @@ def visitor_anonymise(*, visitor: Visitor, actor: User | None) -> None:
     visitor.attributes = {k: v for k, v in visitor.attributes.items() if k in kept}
     visitor.anonymised_at = timezone.now()
     visitor.save()
-    _audit(
+    audit(
         workspace_id=visitor.workspace_id,
         actor=actor,
         action=AuditAction.VISITOR_ANONYMISED,
@@ -120,7 +117,7 @@ def visitors_purge_expired(*, now: datetime | None = None) -> int:
             with transaction.atomic():
                 count += Visitor.objects.filter(pk__in=ids).delete()[1].get("visitors.Visitor", 0)
         if count:
-            _audit(
+            audit(
                 workspace_id=workspace.pk,
                 actor=None,
                 action=AuditAction.VISITORS_EXPIRED,

@@ -145,7 +145,10 @@ def test_owner_deletes_a_visitor_after_confirming(page, known, owner):
     assert not Visitor.objects.filter(pk=known.pk).exists()
 
     page.get_by_role("link", name="Workspace").click()
-    expect(page.get_by_text("Visitor deleted")).to_be_visible()
+    log = page.get_by_role("region", name="Audit log")
+    expect(
+        log.get_by_text(re.compile(rf"^Olga Owner deleted Visitor #{known.number}\b"))
+    ).to_be_visible()
     page.get_by_label("Store them in full").check()
     page.get_by_label("Delete archived visitors after (days)").fill("0")
     page.get_by_role("button", name="Save").click()
