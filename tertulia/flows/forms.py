@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tertulia.core.colour import readable_accent
 from tertulia.flows.models import Bot
 
 MAX_FLOW_BYTES = 256 * 1024
@@ -50,6 +51,26 @@ class BotForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["allowed_origins_text"].initial = "\n".join(self.instance.allowed_origins or [])
+        self._explain_a_darker_colour()
+
+    def _explain_a_darker_colour(self):
+        """Say under the colour field when the widget will show the colour darker, so that white
+        text on it stays readable."""
+        field = self.fields["colour"]
+        colour = self.get_initial_for_field(field, "colour")
+        if self.is_bound:  # what is being submitted (a BoundField made here would keep no help)
+            colour = field.widget.value_from_datadict(
+                self.data, self.files, self.add_prefix("colour")
+            )
+        try:
+            shown = readable_accent(colour)
+        except (TypeError, ValueError):
+            return  # not a colour (yet): the field's own check says so
+        if shown != colour.lower():
+            field.help_text = _(
+                "White text is hard to read on this colour, so the widget shows it darker: "
+                "%(shown)s."
+            ) % {"shown": shown}
 
     def clean_allowed_origins_text(self):
         return parse_origins(self.cleaned_data["allowed_origins_text"])

@@ -4,7 +4,7 @@ member's and the workspace's settings, at desktop and phone size (see `assert_ac
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, log_in
+from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +22,8 @@ def test_login_page(page, owner):
 
 
 def test_bot_pages(page, owner, bot):
+    bot.colour = "#fbbf24"  # too light for white text: the page says the widget shows it darker
+    bot.save()
     log_in(page, owner.user.email)
     page.get_by_role("link", name="Bots").click()
     expect(page.get_by_role("heading", name="Bots", level=1)).to_be_visible()
@@ -29,6 +31,10 @@ def test_bot_pages(page, owner, bot):
 
     page.get_by_role("link", name=bot.name).click()
     expect(page.get_by_role("heading", name="Embed on your site")).to_be_visible()
+    expect(page.get_by_label("Colour")).to_have_accessible_description(
+        "White text is hard to read on this colour, so the widget shows it darker: #957115."
+    )
+    screenshot(page, "bot-settings-darker-colour", full_page=True)
     assert_accessible(page, "bot-settings")
 
     page.get_by_role("link", name="Edit flow").click()
