@@ -1,5 +1,7 @@
-"""ASGI entry point: HTTP through Django, WebSocket through Channels."""
+"""ASGI entry point: HTTP through Django, WebSocket through Channels (core/sockets.py: the
+Origin check, and a close frame rather than a dropped connection when a socket fails)."""
 
+import logging
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tertulia.config.settings")
@@ -10,15 +12,22 @@ django_http = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from tertulia.config.urls import websocket_urlpatterns  # noqa: E402
+from tertulia.core.sockets import (  # noqa: E402
+    BrokenFramesInOneLine,
+    CloseOnError,
+    allowed_hosts_origin_check,
+)
+
+# uvicorn has configured its loggers by the time it imports this module.
+logging.getLogger("uvicorn.error").addFilter(BrokenFramesInOneLine())
 
 application = ProtocolTypeRouter(
     {
         "http": django_http,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": CloseOnError(
+            allowed_hosts_origin_check(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -1,8 +1,9 @@
 """Every route of the product: HTTP through Django, WebSocket through Channels (see asgi.py)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from tertulia.core.sockets import no_such_socket
 from tertulia.realtime.consumers import DashboardConsumer
 from tertulia.widget.consumers import WidgetConsumer
 
@@ -19,4 +20,5 @@ urlpatterns = [
 websocket_urlpatterns = [
     path("ws/dashboard/", DashboardConsumer.as_asgi()),
     path("ws/widget/<str:key>/", WidgetConsumer.as_asgi()),
+    re_path("", no_such_socket),  # any other address: closed with 4404
 ]

@@ -24,8 +24,9 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs):
-        """The dashboard only listens; anything it sends is ignored."""
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """The dashboard only listens: any frame it sends, text or binary, JSON or not, is
+        ignored (never parsed, so never an error)."""
 
     async def dashboard_event(self, message):
         await self.send_json({"event": message["event"], "data": message["data"]})
