@@ -1,6 +1,8 @@
 """Shared fixtures: two workspaces (to prove isolation), members, and visitors."""
 
 import itertools
+import shutil
+import tempfile
 
 import pytest
 from django.test import Client
@@ -159,6 +161,46 @@ def asgi_server(transactional_db, settings):
     """A real server in a thread; the tests talk to it over HTTP and WebSocket on loopback."""
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     server = LiveASGIServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+# Static files as a deployment serves them: `collectstatic` once per run (hashed names, gzip and
+# Brotli copies) into a folder of the run's own, before any test module builds an application.
+_collected_static = None
+
+
+def pytest_configure(config):
+    global _collected_static
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    root = tempfile.mkdtemp(prefix="tertulia-static-")
+    _collected_static = (root, override_settings(STATIC_ROOT=root))
+    _collected_static[1].enable()
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def pytest_unconfigure(config):
+    if _collected_static is not None:
+        root, override = _collected_static
+        override.disable()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _through_the_middleware(handler):
+    return handler
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """pytest-django's live server, with /static/ left to the project's own middleware
+    (WhiteNoise, the collected files) instead of Django's finders, which know no hashed names."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost", start=False)
+    server.thread.static_handler = _through_the_middleware
     server.start()
     yield server
     server.stop()

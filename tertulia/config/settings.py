@@ -19,6 +19,8 @@ Environment variables:
   TERTULIA_PROXY_HOPS      how many trusted proxies append to that header (default 1).
   TERTULIA_DEMO_IP         use this address for visitors who come from loopback or private
                  addresses (to see locations on a development machine).
+  TERTULIA_RATE_<NAME>     one of the RATE_LIMITS below, as "events" or "events/seconds"
+                 (e.g. TERTULIA_RATE_LOGIN_PER_ACCOUNT=5/3600).
 """
 
 import os
@@ -28,6 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -77,7 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tertulia.core.compression.StaticFilesMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -102,9 +105,11 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
+                "tertulia.core.context_processors.limits",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tertulia.accounts.context_processors.membership",
+                "tertulia.realtime.context_processors.dashboard_events",
             ],
         },
     },
@@ -113,6 +118,8 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # One test database per test process, so suites run side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {
@@ -127,7 +134,8 @@ else:
                 ),
             },
             # A file, so servers the tests start in other threads see the same database.
-            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+            # One per test process, so suites run side by side do not share it.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -182,9 +190,42 @@ else:
         }
     }
 
-# The widget: new visitors per bot and IP, and messages per visitor, each per minute.
-WIDGET_NEW_VISITORS_PER_MINUTE = 30
-WIDGET_MESSAGES_PER_MINUTE = 60
+
+def _rate_limits(defaults: dict, environ) -> dict:
+    """`defaults`, each overridden by TERTULIA_RATE_<NAME> when set: "10" (events, in the same
+    window) or "10/900" (events per seconds)."""
+    limits = dict(defaults)
+    for name, (_events, seconds) in defaults.items():
+        variable = f"TERTULIA_RATE_{name.upper()}"
+        raw = environ.get(variable, "").strip()
+        if not raw:
+            continue
+        events, slash, window = raw.partition("/")
+        try:
+            limits[name] = (int(events), int(window) if slash else seconds)
+        except ValueError:
+            limits[name] = (0, 0)
+        if min(limits[name]) < 1:
+            raise ImproperlyConfigured(
+                f"{variable}={raw!r}: write a number of events, or events/seconds (like 10/900)."
+            )
+    return limits
+
+
+# Rate limits, (events, seconds) each (core/ratelimit.py counts them); over a limit, HTTP answers
+# 429 with Retry-After.
+RATE_LIMITS = _rate_limits(
+    {
+        "login_per_account": (10, 15 * 60),  # failed logins per account and IP address
+        "login_per_ip": (30, 15 * 60),  # failed logins per IP address, whatever the accounts
+        "new_visitors_per_ip": (30, 60),  # new widget visitors per bot and IP address
+        "messages_per_visitor": (60, 60),  # widget messages per visitor
+        "messages_per_ip": (300, 60),  # widget messages per IP address, whatever the visitors
+        "typing_per_visitor": (30, 60),  # typing signals per visitor (over it: dropped, or 429)
+        "pages_per_visitor": (30, 60),  # page changes a visitor reports (over it: dropped)
+    },
+    os.environ,
+)
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -198,10 +239,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-# Login throttling: tries per account and IP within the window.
-LOGIN_MAX_ATTEMPTS = 10
-LOGIN_WINDOW_SECONDS = 15 * 60
 
+# Database sessions that never look up a cookie which cannot be a session key.
+SESSION_ENGINE = "tertulia.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -231,8 +271,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-# Served by WhiteNoise straight from the package, so no collectstatic step is needed.
-WHITENOISE_USE_FINDERS = True
+# `tertulia collectstatic` copies the files to STATIC_ROOT, each also under a name with a hash of
+# its content, with gzip and Brotli copies; WhiteNoise serves them by Accept-Encoding, the hashed
+# names cached for a year (core/compression.py), the plain ones (addresses written in code) for a
+# minute. With DEBUG, pages name the plain files and they are served from the package as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -243,9 +290,17 @@ warnings.filterwarnings(
     "ignore", message="StreamingHttpResponse must consume synchronous iterators"
 )
 
+# Expected refusals (4xx) are one line each, without the traceback of the exception behind them
+# (core/logging.py). A logger's filters see only its own records, not its children's: the console's
+# filter covers the other django.security.* loggers.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "tertulia.core.logging.RefusalsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        name: {"filters": ["refusals"]}
+        for name in ("django.request", "django.security", "django.security.DisallowedHost")
+    },
 }

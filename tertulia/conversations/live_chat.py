@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from tertulia.accounts.models import User
 from tertulia.conversations.flow_runner import flow_advance, widget_state
 from tertulia.conversations.models import Message, Sender
-from tertulia.conversations.services import MAX_TEXT, conversation_mark_read, message_post
+from tertulia.conversations.services import conversation_mark_read, message_post
+from tertulia.core.limits import MESSAGE_MAX
 from tertulia.flows import engine
 from tertulia.realtime import events
 from tertulia.realtime.publish import (
@@ -57,9 +58,9 @@ def live_chat_reply(*, visitor: Visitor, agent: User, text: str) -> Message:
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write a reply first."))
-    if len(text) > MAX_TEXT:
+    if len(text) > MESSAGE_MAX:
         raise ValidationError(
-            _("Replies can be up to %(max)s characters long."), params={"max": MAX_TEXT}
+            _("Replies can be up to %(max)s characters long."), params={"max": MESSAGE_MAX}
         )
     locked = live_chat_take(visitor=visitor, agent=agent)
     message = message_post(visitor=locked, sender=Sender.AGENT, text=text, agent=agent)

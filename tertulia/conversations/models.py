@@ -26,6 +26,26 @@ class MessageKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
+# Lines for members only: never sent to the widget, an e-mail or a webhook.
+MEMBERS_ONLY_KINDS = (MessageKind.STATUS_CHANGE, MessageKind.NOTE)
+
+
+def counts_as_message(*, sender: str, kind: str) -> bool:
+    """What `Visitor.message_count` counts: what the bot, the visitor and agents said to each
+    other; not system lines (status changes) or members' notes."""
+    return sender != Sender.SYSTEM and kind not in MEMBERS_ONLY_KINDS
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to_visitor(self) -> "MessageQuerySet":
+        """The messages a visitor sees in the widget."""
+        return self.exclude(kind__in=MEMBERS_ONLY_KINDS)
+
+    def counted(self) -> "MessageQuerySet":
+        """The messages `counts_as_message` counts, as a query (the same rule)."""
+        return self.exclude(sender=Sender.SYSTEM).exclude(kind__in=MEMBERS_ONLY_KINDS)
+
+
 class Message(models.Model):
     """One entry of a conversation. Structured parts (options, form fields) live in `payload`.
 
@@ -50,6 +70,8 @@ class Message(models.Model):
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique when set)
     created_at = models.DateTimeField(db_default=models.functions.Now())
 
+    objects = MessageQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["visitor", "id"], name="message_by_visitor")]
         constraints = [
@@ -64,7 +86,7 @@ class Message(models.Model):
     @property
     def visible_to_visitor(self) -> bool:
         """Status changes and notes are for members only."""
-        return self.kind not in (MessageKind.STATUS_CHANGE, MessageKind.NOTE)
+        return self.kind not in MEMBERS_ONLY_KINDS
 
     def widget_json(self) -> dict:
         """What the widget receives; plain data, rendered there as text, never as markup."""

@@ -6,7 +6,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from tertulia.accounts.models import User
-from tertulia.conversations.models import Message, MessageKind, Sender, StatusChange
+from tertulia.conversations.models import (
+    Message,
+    MessageKind,
+    Sender,
+    StatusChange,
+    counts_as_message,
+)
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit, publish_to_visitor_on_commit
 from tertulia.visitors.choices import VisitorStatus
@@ -14,8 +20,6 @@ from tertulia.visitors.models import Visitor
 
 # What a visitor does that counts as engaging: opening the widget alone does not.
 ENGAGING_KINDS = {MessageKind.TEXT, MessageKind.OPTION_CHOICE, MessageKind.FORM_SUBMISSION}
-# Longest message a visitor or an agent may send.
-MAX_TEXT = 4000
 
 
 def is_engaging(*, sender: str, kind: str) -> bool:
@@ -48,14 +52,17 @@ def message_post(
         client_id=client_id or None,
         created_at=now,
     )
-    updates = {"message_count": F("message_count") + 1}
+    updates = {}
+    if counts_as_message(sender=sender, kind=kind):
+        updates["message_count"] = F("message_count") + 1
     if sender == Sender.VISITOR:
         updates["last_seen_at"] = now
         updates["unread"] = F("unread") + 1
     if is_engaging(sender=sender, kind=kind):
         updates["engaged"] = True
         visitor.engaged = True
-    Visitor.objects.filter(pk=visitor.pk).update(**updates)
+    if updates:
+        Visitor.objects.filter(pk=visitor.pk).update(**updates)
     publish_on_commit(
         workspace_id=visitor.workspace_id,
         event=events.MESSAGE_CREATED,

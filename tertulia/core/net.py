@@ -1,5 +1,4 @@
-"""Addresses: where a request comes from (the one place that reads the client's address), and
-which URLs are web addresses.
+"""IP addresses: where a request comes from (the one place that reads the client's address).
 
 Without `settings.PROXY_HEADER` the client is the socket's peer and forwarded headers are ignored
 (anyone can send them). With it, the client is the entry `settings.PROXY_HOPS` from the right of
@@ -9,7 +8,6 @@ addresses, to see locations on a development machine.
 """
 
 import ipaddress
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -69,9 +67,3 @@ def _address(entry: str) -> str:
         return str(ipaddress.ip_address(entry))
     except ValueError:
         return ""
-
-
-def is_web_url(url: str) -> bool:
-    """An http or https address with a host: a webhook target, or a page worth linking to."""
-    parts = urlsplit(url or "")
-    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -11,7 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from tertulia.accounts.models import Member, Workspace
-from tertulia.conversations.models import Message, MessageKind, Sender, StatusChange
+from tertulia.conversations.models import (
+    Message,
+    MessageKind,
+    Sender,
+    StatusChange,
+    counts_as_message,
+)
 from tertulia.flows.models import Bot
 from tertulia.geo.device import parse_device
 from tertulia.visitors.choices import DeviceType, VisitorStatus
@@ -406,7 +412,9 @@ def seed_visitors(
                 conversation = _conversation(
                     visitor, messages_per_visitor, rng, agent_user, payloads
                 )
-                visitor.message_count = len(conversation)
+                visitor.message_count = sum(
+                    counts_as_message(sender=m.sender, kind=m.kind) for m in conversation
+                )
                 messages.extend(conversation)
             Visitor.objects.bulk_create(visitors, batch_size=BATCH)
             Message.objects.bulk_create(messages, batch_size=BATCH)

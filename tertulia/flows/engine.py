@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+
+from tertulia.core.web import is_web_url
 
 NODE_TYPES = (
     "start",
@@ -227,6 +228,25 @@ def form_fields(node: Mapping) -> tuple[Mapping, ...]:
     return tuple(f for f in node.get("fields") or [] if isinstance(f, Mapping) and f.get("name"))
 
 
+def split_submission(
+    node: Mapping, values: Mapping[str, object]
+) -> tuple[dict[str, object], dict[str, object]]:
+    """A form's answers as (contact, attributes): name, e-mail and phone fields fill the
+    visitor's own columns (keyed by type), the others are custom attributes (keyed by field
+    name); empty answers are left out."""
+    contact: dict[str, object] = {}
+    attributes: dict[str, object] = {}
+    for f in form_fields(node):
+        value = values.get(f["name"])
+        if not value:
+            continue
+        if f.get("type") in CONTACT_TYPES:
+            contact[f["type"]] = value
+        else:
+            attributes[f["name"]] = value
+    return contact, attributes
+
+
 def _value_of(condition: Mapping, cursor: Cursor, context: Mapping) -> str:
     field_name = str(condition.get("field") or "")
     if condition.get("subject") == "answer":
@@ -293,11 +313,9 @@ def advance(
             if cursor.waiting != WAIT_FORM or cursor.node != node_id or waiting_node is None:
                 return Result(cursor, (), accepted=False)
             answered = _answer(cursor, node_id, dict(values))
-            for f in form_fields(waiting_node):
-                if f.get("type") in CONTACT_TYPES and values.get(f["name"]):
-                    context[f["type"]] = values[f["name"]]
-                elif values.get(f["name"]):
-                    context[f["name"]] = values[f["name"]]
+            contact, attributes = split_submission(waiting_node, values)
+            context.update(attributes)
+            context.update(contact)
             return _run(flow, nodes, answered, waiting_node.get("next"), context)
 
         case LiveChatEnded():
@@ -459,8 +477,7 @@ def validate(flow: Mapping, statuses: tuple[str, ...] = ()) -> list[Problem]:
                     problems.append(Problem("bad_field", node_id, str(f.get("name"))))
         if kind == "notification":
             url = str(node.get("webhook_url") or "").strip()
-            parts = urlsplit(url)
-            if url and (parts.scheme not in ("http", "https") or not parts.hostname):
+            if url and not is_web_url(url):
                 problems.append(Problem("bad_webhook", node_id, url))
             address = str(node.get("email_to") or "").strip()
             if address and not EMAIL.fullmatch(address):

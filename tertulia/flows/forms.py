@@ -1,13 +1,13 @@
 """Forms of the bot pages: the widget's look and allowed sites, and importing a flow."""
 
 import json
-from urllib.parse import urlsplit
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tertulia.core.colour import readable_accent
+from tertulia.core.web import is_site_origin
 from tertulia.flows.models import Bot
 
 MAX_FLOW_BYTES = 256 * 1024
@@ -20,8 +20,7 @@ def parse_origins(text: str) -> list[str]:
         line = line.strip().rstrip("/")
         if not line:
             continue
-        parts = urlsplit(line)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+        if not is_site_origin(line):
             bad.append(line)
         elif line.lower() not in origins:
             origins.append(line.lower())

@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,12 +21,6 @@ def new_webhook_secret() -> str:
 class Position(models.TextChoices):
     RIGHT = "right", _("Bottom right")
     LEFT = "left", _("Bottom left")
-
-
-class WidgetLanguage(models.TextChoices):
-    AUTO = "", _("The visitor's browser language")
-    EN = "en", "English"
-    ES = "es", "Español"
 
 
 class Bot(models.Model):
@@ -60,8 +55,12 @@ class Bot(models.Model):
     position = models.CharField(
         _("position"), max_length=5, choices=Position.choices, default=Position.RIGHT
     )
+    # Empty: the visitor's browser language, when it is one of settings.LANGUAGES.
     language = models.CharField(
-        _("widget language"), max_length=5, choices=WidgetLanguage.choices, blank=True
+        _("widget language"),
+        max_length=5,
+        choices=[("", _("The visitor's browser language")), *settings.LANGUAGES],
+        blank=True,
     )
     # Signs the Notification node's webhooks (header Tertulia-Signature).
     webhook_secret = models.CharField(max_length=64, default=new_webhook_secret)

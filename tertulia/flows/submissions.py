@@ -7,9 +7,8 @@ import phonenumbers
 from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
 
+from tertulia.core.limits import FORM_FIELD_MAX
 from tertulia.flows.engine import form_fields
-
-MAX_FIELD = 500
 
 
 def clean_submission(
@@ -27,8 +26,8 @@ def clean_submission(
                 errors[name] = _("This field is required.")
             values[name] = ""
             continue
-        if len(value) > MAX_FIELD:
-            errors[name] = _("Please keep it under %(max)s characters.") % {"max": MAX_FIELD}
+        if len(value) > FORM_FIELD_MAX:
+            errors[name] = _("Please keep it under %(max)s characters.") % {"max": FORM_FIELD_MAX}
             continue
         match field.get("type"):
             case "email":

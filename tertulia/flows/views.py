@@ -14,7 +14,8 @@ from tertulia.flows import engine
 from tertulia.flows.forms import BotForm, FlowImportForm
 from tertulia.flows.messages import describe
 from tertulia.flows.models import Bot
-from tertulia.flows.services import bot_create, flow_save
+from tertulia.flows.preview import preview_pass
+from tertulia.flows.services import bot_create, bot_update, flow_save
 from tertulia.visitors.choices import VisitorStatus
 
 
@@ -31,7 +32,7 @@ def bot_list(request):
     workspace = request.member.workspace
     if request.method == "POST":
         name = request.POST.get("name", "").strip()[:120] or _("Website bot")
-        bot = bot_create(workspace=workspace, name=name, title=name)
+        bot = bot_create(workspace=workspace, name=name, title=name, actor=request.user)
         messages.success(
             request, _("Bot created from the template flow. Adjust it, then embed it.")
         )
@@ -46,7 +47,9 @@ def bot_settings(request, bot_id: int):
     bot = _bot_or_404(request, bot_id)
     form = BotForm(request.POST or None, instance=bot)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        data = {name: form.cleaned_data[name] for name in BotForm.Meta.fields}
+        data["allowed_origins"] = form.cleaned_data["allowed_origins_text"]
+        bot_update(bot=bot, actor=request.user, data=data)
         messages.success(request, _("Saved."))
         return redirect("flows:settings", bot.pk)
     snippet = (
@@ -62,6 +65,7 @@ def _editor_context(request, bot: Bot, flow: dict, problems: list[str]) -> dict:
         "bot": bot,
         "flow": flow,
         "problems": problems,
+        "preview_pass": preview_pass(bot),
         "node_types": engine.NODE_TYPES,
         "field_types": engine.FIELD_TYPES,
         "condition_ops": engine.CONDITION_OPS,
@@ -99,7 +103,7 @@ def flow_editor(request, bot_id: int):
     if problems:
         context = _editor_context(request, bot, flow, problems)
         return render(request, "flows/editor.html", context, status=400)
-    flow_save(bot=bot, flow=flow)
+    flow_save(bot=bot, flow=flow, actor=request.user)
     messages.success(request, _("Flow saved. New conversations use it now."))
     return redirect("flows:editor", bot.pk)
 
@@ -130,6 +134,6 @@ def flow_import(request, bot_id: int):
         return render(
             request, "flows/editor.html", _editor_context(request, bot, flow, problems), status=400
         )
-    flow_save(bot=bot, flow=flow)
+    flow_save(bot=bot, flow=flow, actor=request.user, imported=True)
     messages.success(request, _("Flow imported."))
     return redirect("flows:editor", bot.pk)

@@ -56,7 +56,7 @@ def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
         "statuses": list(VisitorStatus),
         "panel_tabs": PANEL_TABS.items(),
         "history": status_history(visitor=visitor) if needs_info else [],
-        "pages": selectors.visitor_pages(visitor=visitor) if needs_info else [],
+        "pages": selectors.visitor_page_views(visitor=visitor) if needs_info else [],
         "conversation": conversation_slice(visitor=visitor) if needs_conversation else None,
     }
 
@@ -67,7 +67,7 @@ def visitor_list(request):
     """The list. Renders the whole page, or only #results when htmx asks for it."""
     filters, errors = VisitorFilters.from_query(request.GET)
     workspace = request.member.workspace
-    page = selectors.visitor_page(workspace=workspace, filters=filters)
+    page = selectors.visitor_list_page(workspace=workspace, filters=filters)
     context = {
         "page": page,
         "filters": page.filters,
@@ -288,7 +288,7 @@ def visitor_export(request, fmt: str):
             chunk_size=2000
         )
     else:
-        page = selectors.visitor_page(workspace=workspace, filters=filters)
+        page = selectors.visitor_list_page(workspace=workspace, filters=filters)
         filters, visitors = page.filters, page.rows
     content_type, writer = EXPORT_FORMATS[fmt]
     labels = ExportLabels.current()

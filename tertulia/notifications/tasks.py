@@ -14,7 +14,7 @@ from django.core.mail import EmailMessage
 from django.tasks import task
 from django.utils import timezone
 
-from tertulia.core.net import is_web_url
+from tertulia.core.web import is_web_url
 from tertulia.notifications.models import Channel, Delivery, DeliveryState
 
 RETRY_FOR = timedelta(days=1)

@@ -42,6 +42,7 @@ class VisitorFilterForm(forms.Form):
     started_from = forms.DateField(label=_("Started from"), required=False)
     started_to = forms.DateField(label=_("Started until"), required=False)
     engaged = forms.BooleanField(label=_("Engaged only"), required=False)
+    preview = forms.BooleanField(label=_("Test conversations only"), required=False)
     sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
     per_page = forms.TypedChoiceField(
         label=_("Per page"),
@@ -75,6 +76,8 @@ class VisitorFilters:
     started_from: dt.date | None = None
     started_to: dt.date | None = None
     engaged: bool = False
+    # Test conversations started from the flow editor, which the list leaves out otherwise.
+    preview: bool = False
     sort: str = "-created"
     per_page: int = PAGE_SIZES[0]
     page: int = 1
@@ -103,7 +106,7 @@ class VisitorFilters:
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         """Narrow a visitor queryset by every filter except the status tab."""
-        conditions = Q()
+        conditions = Q(is_preview=self.preview)
         if self.q:
             conditions &= Q(search_text__contains=search_term(self.q))
         if self.name:
@@ -144,6 +147,7 @@ FILTER_FIELDS = (
     "started_from",
     "started_to",
     "engaged",
+    "preview",
 )
 
 

@@ -68,6 +68,9 @@ class Visitor(models.Model):
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Started from the flow editor's "Try it" by a member: a test conversation, kept out of the
+    # list and its counts unless asked for.
+    is_preview = models.BooleanField(_("test conversation"), default=False)
     # Visitor messages no member has read yet.
     unread = models.PositiveIntegerField(default=0)
 
@@ -81,20 +84,28 @@ class Visitor(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "number"], name="visitor_number_unique"),
         ]
+        # The list's indexes start with the workspace and whether these are test conversations
+        # (always an equality), so the list and its counts read them without the rows.
         indexes = [
             # The list: one status tab, newest or oldest first (id breaks ties).
             models.Index(
-                fields=["workspace", "status", "created_at", "id"], name="visitor_tab_date"
+                fields=["workspace", "is_preview", "status", "created_at", "id"],
+                name="visitor_tab_date",
             ),
             # The list sorted by name.
-            models.Index(fields=["workspace", "status", "name", "id"], name="visitor_tab_name"),
+            models.Index(
+                fields=["workspace", "is_preview", "status", "name", "id"], name="visitor_tab_name"
+            ),
             # Date range across tabs (the tab counts) and location filters. Contains-searches on
             # name, e-mail, phone and the search box use trigram indexes on PostgreSQL (migration).
-            models.Index(fields=["workspace", "created_at", "status"], name="visitor_started"),
             models.Index(
-                fields=["workspace", "country", "region", "city"], name="visitor_location"
+                fields=["workspace", "is_preview", "created_at", "status"], name="visitor_started"
             ),
-            models.Index(fields=["workspace", "phone_digits"], name="visitor_phone"),
+            models.Index(
+                fields=["workspace", "is_preview", "country", "region", "city"],
+                name="visitor_location",
+            ),
+            models.Index(fields=["workspace", "is_preview", "phone_digits"], name="visitor_phone"),
             # Retention: archived visitors by when they were archived.
             models.Index(
                 fields=["workspace", "status", "status_changed_at"], name="visitor_status_since"

@@ -25,6 +25,7 @@ LIST_COLUMNS = (
     "created_at",
     "unread",
     "live_chat",
+    "is_preview",
 )
 
 
@@ -101,7 +102,7 @@ def visitor_matching(*, workspace: Workspace, filters: VisitorFilters) -> QueryS
     )
 
 
-def visitor_page(*, workspace: Workspace, filters: VisitorFilters) -> VisitorPage:
+def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> VisitorPage:
     """The rows of the requested page and the tab counts (two queries in all)."""
     counts = visitor_tab_counts(workspace=workspace, filters=filters)
     per_page = filters.per_page
@@ -137,6 +138,6 @@ def visitor_countries(*, workspace: Workspace) -> list[str]:
 PAGES_SHOWN = 15
 
 
-def visitor_pages(*, visitor: Visitor, limit: int = PAGES_SHOWN) -> list[PageView]:
+def visitor_page_views(*, visitor: Visitor, limit: int = PAGES_SHOWN) -> list[PageView]:
     """The pages the visitor viewed, newest first (the first one is where they are now)."""
     return list(PageView.objects.filter(visitor=visitor).order_by("-id")[:limit])

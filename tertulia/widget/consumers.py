@@ -1,27 +1,42 @@
-"""The widget's socket: one visitor, known by the token its browser keeps."""
+"""The widget's socket: one visitor, known by the token its browser keeps.
 
-import json
+Bad input: a text frame that is not a JSON object (or longer than the HTTP fallback's body)
+gets an error frame `bad_request` (`too_large`) and the socket stays open; a binary frame closes
+it with 1003 (the chat only speaks text); a visitor deleted meanwhile is closed with 4401.
+"""
+
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import IntegrityError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from tertulia.conversations.flow_runner import widget_state
+from tertulia.core import limits
 from tertulia.core.net import scope_ip
+from tertulia.core.sockets import UNSUPPORTED_DATA
+from tertulia.core.untrusted import BadJSON, parse_json
 from tertulia.realtime.publish import visitor_group
+from tertulia.visitors.models import Visitor
 from tertulia.widget.services import (
     WidgetError,
     bot_for_key,
     chat_language,
     visitor_for_token,
-    widget_act,
+    widget_action_apply,
     widget_history,
     widget_page,
     widget_typing,
 )
 
 ACTIONS = ("text", "choose", "submit")
+UNKNOWN_VISITOR = 4401  # the chat forgets its token and starts again
+
+
+class VisitorGone(Exception):
+    """The visitor was deleted while their socket was open."""
 
 
 def _connect(key: str, token: str, after: int):
@@ -64,43 +79,78 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    @classmethod
-    async def decode_json(cls, text_data):
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """One frame: JSON text, or a clear answer (see the module's docstring)."""
+        if text_data is None:
+            await self.close(code=UNSUPPORTED_DATA)
+            return
+        if len(text_data) > limits.REQUEST_BODY_MAX:
+            await self._refuse(WidgetError("too_large", _("Request too large."), 413))
+            return
         try:
-            return json.loads(text_data)
-        except ValueError:
-            return None
+            content = parse_json(text_data)
+        except BadJSON:
+            content = None
+        if not isinstance(content, dict):
+            await self._refuse(WidgetError("bad_request", _("Send a JSON object.")))
+            return
+        try:
+            await self.receive_json(content)
+        except VisitorGone:
+            await self.close(code=UNKNOWN_VISITOR)
+
+    async def _refuse(self, error: WidgetError) -> None:
+        with translation.override(self.language):
+            await self.send_json(_error_frame(error, None))
 
     async def receive_json(self, content, **kwargs):
-        if not isinstance(content, dict):
-            await self.send_json({"type": "error", "code": "bad_request", "message": "JSON"})
-            return
         kind = content.get("type")
         if kind == "typing":
-            await database_sync_to_async(widget_typing)(visitor=self.visitor)
+            try:
+                await database_sync_to_async(widget_typing)(visitor=self.visitor)
+            except WidgetError:
+                return  # over the typing limit: dropped without a word, like a lost signal
         elif kind == "page":
-            await database_sync_to_async(widget_page)(visitor=self.visitor, page=content)
+            await database_sync_to_async(self._page)(content)
         elif kind in ACTIONS:
             reply = await database_sync_to_async(self._act)(content)
             await self.send_json(reply)
 
+    def _page(self, content: dict) -> None:
+        try:
+            widget_page(visitor=self.visitor, page=content)
+        except IntegrityError:  # the page view's visitor is gone
+            self._still_there()
+            raise
+
     def _act(self, content: dict) -> dict:
         client_id = content.get("client_id")
+        client_id = client_id if isinstance(client_id, str) else None
         with translation.override(self.language):
             try:
-                message = widget_act(
+                message = widget_action_apply(
                     bot=self.bot, visitor=self.visitor, action=content, ip=scope_ip(self.scope)
                 )
             except WidgetError as error:
-                return {
-                    "type": "error",
-                    "client_id": client_id,
-                    "code": error.code,
-                    "message": error.message,
-                    "fields": error.fields,
-                    "retry_after": error.retry_after,
-                }
+                return _error_frame(error, client_id)
+            except Visitor.DoesNotExist:
+                raise VisitorGone from None
         return {"type": "ack", "client_id": client_id, "message": message.widget_json()}
+
+    def _still_there(self) -> None:
+        if not Visitor.objects.filter(pk=self.visitor.pk).exists():
+            raise VisitorGone
 
     async def widget_event(self, event):
         await self.send_json(event["data"])
+
+
+def _error_frame(error: WidgetError, client_id: str | None) -> dict:
+    return {
+        "type": "error",
+        "client_id": client_id,
+        "code": error.code,
+        "message": error.message,
+        "fields": error.fields,
+        "retry_after": error.retry_after,
+    }

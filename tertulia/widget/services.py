@@ -4,20 +4,22 @@ The WebSocket consumer and the plain-HTTP fallback both call these, so they beha
 """
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tertulia.conversations.flow_runner import flow_advance, mark_option_chosen
 from tertulia.conversations.models import Message, MessageKind, Sender
-from tertulia.conversations.services import MAX_TEXT, message_post
-from tertulia.core import ratelimit
-from tertulia.core.net import is_web_url
+from tertulia.conversations.services import message_post
+from tertulia.core import limits, ratelimit
+from tertulia.core.untrusted import storable_text
+from tertulia.core.web import is_web_url
 from tertulia.flows import engine
 from tertulia.flows.models import Bot
 from tertulia.flows.submissions import clean_submission
@@ -29,12 +31,16 @@ from tertulia.visitors.ip import stored_ip
 from tertulia.visitors.models import PageView, Visitor
 from tertulia.visitors.services import visitor_create
 
-CLIENT_ID_MAX = 64
-PAGE_FIELD_MAX = 2000
-PAGES_PER_MINUTE = 30
 UTM_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-# Messages from one IP address a minute, whatever the number of visitors behind it.
-IP_MESSAGES_PER_MINUTE = 300
+# What a bot's public key can look like (flows.models.new_public_key, and its column's length):
+# anything else names no bot, without asking the database.
+PUBLIC_KEY = re.compile(r"[A-Za-z0-9_-]{1,32}")
+# The fields of each visitor action and their JSON types; absent or null counts as empty.
+ACTION_FIELDS = {
+    "text": {"text": str},
+    "choose": {"node": str, "option": str},
+    "submit": {"node": str, "values": dict},
+}
 
 
 @dataclass
@@ -50,14 +56,22 @@ class WidgetError(Exception):
 
 def bot_for_key(key: str) -> Bot | None:
     """The bot an embed snippet names, with its workspace."""
+    if not isinstance(key, str) or not PUBLIC_KEY.fullmatch(key):
+        return None
     return Bot.objects.select_related("workspace").filter(public_key=key).first()
 
 
-def chat_language(bot: Bot, asked: str) -> str:
-    """The bot's language, or the one the visitor's browser asks for (Spanish or English)."""
+def chat_language(bot: Bot, asked: object) -> str:
+    """The bot's language, or the one the visitor's browser asks for when it is one of
+    settings.LANGUAGES (else the default language)."""
     if bot.language:
         return bot.language
-    return "es" if (asked or "").lower().startswith("es") else "en"
+    try:
+        return translation.get_supported_language_variant(
+            asked.strip().lower() if isinstance(asked, str) else ""
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def token_hash(token: str) -> str:
@@ -75,8 +89,8 @@ def visitor_for_token(*, bot: Bot, token: str) -> Visitor | None:
     )
 
 
-def _clip(value: object, limit: int = PAGE_FIELD_MAX) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+def _clip(value: object, limit: int = limits.PAGE_URL_MAX) -> str:
+    return storable_text(value[:limit]) if isinstance(value, str) else ""
 
 
 def _web_url(value: object) -> str:
@@ -110,14 +124,21 @@ def _utm(url: str) -> dict:
 
 
 def widget_open(
-    *, bot: Bot, token: str, page: dict, ip: str, user_agent: str, resume_only: bool = False
+    *,
+    bot: Bot,
+    token: str,
+    page: dict,
+    ip: str,
+    user_agent: str,
+    resume_only: bool = False,
+    preview: bool = False,
 ) -> tuple[Visitor, str]:
     """The visitor behind `token`, or a new one (greeted by the flow) with a new token.
 
     A new visitor's location comes from `ip` (before the workspace's IP policy shortens or drops
     it) and their device from `user_agent`; a known visitor's page is added to the pages visited.
     `resume_only`: the chat loaded in the background on another page, so never create a visitor
-    (only opening the widget does).
+    (only opening the widget does). `preview`: a member's test conversation from the flow editor.
     """
     visitor = visitor_for_token(bot=bot, token=token)
     if visitor is not None:
@@ -125,11 +146,7 @@ def widget_open(
         return visitor, token
     if resume_only:
         raise WidgetError("no_conversation", _("No conversation to resume."), 404)
-    wait = ratelimit.hit(
-        scope="new-visitor",
-        key=f"{bot.pk}|{ip}",
-        limit=settings.WIDGET_NEW_VISITORS_PER_MINUTE,
-    )
+    wait = ratelimit.hit("new_visitors_per_ip", f"{bot.pk}|{ip}")
     if wait:
         raise WidgetError(
             "rate_limited", _("Too many new chats from here. Try again in a minute."), 429, {}, wait
@@ -142,6 +159,7 @@ def widget_open(
         visitor = visitor_create(
             workspace=bot.workspace,
             bot=bot,
+            is_preview=preview,
             token_hash=token_hash(token),
             ip=stored_ip(ip, bot.workspace.ip_storage),
             country=place.country,
@@ -175,7 +193,7 @@ def _page_view(visitor: Visitor, url: str, page: dict) -> PageView:
         workspace_id=visitor.workspace_id,
         visitor=visitor,
         url=url,
-        title=_clip(page.get("title"), 200),
+        title=_clip(page.get("title"), limits.PAGE_TITLE_MAX),
     )
 
 
@@ -183,7 +201,7 @@ def widget_page(*, visitor: Visitor, page: dict) -> PageView | None:
     """The visitor is on another page of the site: add it to the pages visited.
 
     Best effort: a report that is not an http(s) address, repeats the page the visitor is on, or
-    comes faster than PAGES_PER_MINUTE is dropped without an error.
+    comes faster than the `pages_per_visitor` rate limit is dropped without an error.
     """
     url = _web_url(page.get("url") if isinstance(page, dict) else None)
     if not url:
@@ -191,7 +209,7 @@ def widget_page(*, visitor: Visitor, page: dict) -> PageView | None:
     latest = PageView.objects.filter(visitor=visitor).order_by("-id").values("url").first()
     if latest and latest["url"] == url:
         return None
-    if ratelimit.hit(scope="page", key=str(visitor.pk), limit=PAGES_PER_MINUTE):
+    if ratelimit.hit("pages_per_visitor", str(visitor.pk)):
         return None
     view = _page_view(visitor, url, page)
     # No dashboard event: pages change often, and the Info tab shows them when it is opened.
@@ -201,12 +219,23 @@ def widget_page(*, visitor: Visitor, page: dict) -> PageView | None:
 
 def _client_id(action: dict) -> str:
     client_id = action.get("client_id")
-    if not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX:
+    if not isinstance(client_id, str) or not 0 < len(client_id) <= limits.CLIENT_ID_MAX:
         raise WidgetError("bad_request", _("This message could not be sent. Please reload."))
     return client_id
 
 
-def widget_act(*, bot: Bot, visitor: Visitor, action: dict, ip: str) -> Message:
+def _well_formed(action: dict) -> bool:
+    """Whether the action is one of ACTION_FIELDS, each field of its type or absent."""
+    kind = action.get("type")
+    if not isinstance(kind, str) or kind not in ACTION_FIELDS:
+        return False
+    return all(
+        action.get(name) is None or isinstance(action.get(name), expected)
+        for name, expected in ACTION_FIELDS[kind].items()
+    )
+
+
+def widget_action_apply(*, bot: Bot, visitor: Visitor, action: dict, ip: str) -> Message:
     """Apply one visitor action ({"type": "text" | "choose" | "submit", "client_id", ...}).
 
     A client id seen before returns the stored message: a retried send is stored once.
@@ -215,24 +244,21 @@ def widget_act(*, bot: Bot, visitor: Visitor, action: dict, ip: str) -> Message:
         raise WidgetError("bad_request", _("This message could not be sent. Please reload."))
     client_id = _client_id(action)
     kind = action.get("type")
-    if kind not in ("text", "choose", "submit"):
+    if not _well_formed(action):
         raise WidgetError("bad_request", _("This message could not be sent. Please reload."))
     if kind == "text":
         text = action.get("text")
         text = text.strip() if isinstance(text, str) else ""
         if not text:
             raise WidgetError("empty", _("Write a message first."))
-        if len(text) > MAX_TEXT:
+        if len(text) > limits.MESSAGE_MAX:
             raise WidgetError(
                 "too_long",
-                _("Messages can be up to %(max)s characters long.") % {"max": MAX_TEXT},
+                _("Messages can be up to %(max)s characters long.") % {"max": limits.MESSAGE_MAX},
                 413,
             )
-    for scope, key, limit in (
-        ("visitor-messages", str(visitor.pk), settings.WIDGET_MESSAGES_PER_MINUTE),
-        ("ip-messages", ip, IP_MESSAGES_PER_MINUTE),
-    ):
-        wait = ratelimit.hit(scope=scope, key=key, limit=limit)
+    for name, key in (("messages_per_visitor", str(visitor.pk)), ("messages_per_ip", ip)):
+        wait = ratelimit.hit(name, key)
         if wait:
             raise WidgetError(
                 "rate_limited",
@@ -296,19 +322,10 @@ def _submit(bot: Bot, visitor: Visitor, action: dict, client_id: str) -> Message
     if errors:
         raise WidgetError("invalid", _("Please check the form."), 400, errors)
     fields = engine.form_fields(node)
-    contact = {}
-    attributes = dict(visitor.attributes or {})
-    for f in fields:
-        value = values.get(f["name"], "")
-        if not value:
-            continue
-        if f.get("type") in engine.CONTACT_TYPES:
-            contact[f["type"]] = value
-        else:
-            attributes[f["name"]] = value
+    contact, attributes = engine.split_submission(node, values)
     for name, value in contact.items():
         setattr(visitor, name, value)
-    visitor.attributes = attributes
+    visitor.attributes = {**(visitor.attributes or {}), **attributes}
     visitor.save(update_fields=[*contact, "attributes"])
     message = message_post(
         visitor=visitor,
@@ -338,7 +355,16 @@ def _submit(bot: Bot, visitor: Visitor, action: dict, client_id: str) -> Message
 
 
 def widget_typing(*, visitor: Visitor) -> None:
-    """The visitor is typing: the dashboards showing them hear it (nothing is stored)."""
+    """The visitor is typing: the dashboards showing them hear it (nothing is stored).
+
+    The chat signals at most every 2.5 seconds; more than the `typing_per_visitor` rate limit
+    raises a 429 WidgetError (the socket drops such signals without a word).
+    """
+    wait = ratelimit.hit("typing_per_visitor", str(visitor.pk))
+    if wait:
+        raise WidgetError(
+            "rate_limited", _("Too many typing signals. Wait a moment."), 429, {}, wait
+        )
     send_now(
         workspace_group(visitor.workspace_id),
         {"type": "dashboard.event", "event": events.TYPING, "data": {"visitor": visitor.pk}},

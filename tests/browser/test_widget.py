@@ -175,8 +175,13 @@ def test_flow_editor(browser, asgi_server, bot, owner):
     screenshot(page, "bot-settings")
     page.goto(f"/bots/{bot.pk}/flow/")
     page.get_by_text("What can we help you with?").wait_for()
+    # Opening the editor starts no conversation; trying the flow starts a test conversation.
+    page.wait_for_timeout(300)
+    assert not Visitor.objects.exists()
+    page.get_by_role("button", name="Start a test conversation").click()
     page.frame_locator("#preview").get_by_role("button", name="Sales").wait_for()
     screenshot(page, "flow-editor")
+    assert Visitor.objects.get().is_preview
 
     # Add a message step and connect the "Other" option to it.
     page.locator("#new-node-type").select_option("message")

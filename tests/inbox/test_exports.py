@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tertulia.core import exports
 from tertulia.visitors.filters import VisitorFilters
-from tertulia.visitors.selectors import visitor_page
+from tertulia.visitors.selectors import visitor_list_page
 from tests.helpers import EXPORT_HEADERS, body
 
 HEADERS_ES = [
@@ -64,7 +64,7 @@ def page_rows(workspace, query: str):
     from django.http import QueryDict
 
     filters, _ = VisitorFilters.from_query(QueryDict(query))
-    return visitor_page(workspace=workspace, filters=filters).rows
+    return visitor_list_page(workspace=workspace, filters=filters).rows
 
 
 def test_csv_of_the_current_page_matches_the_page(owner_client, workspace, populated):

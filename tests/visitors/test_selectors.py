@@ -3,7 +3,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from tertulia.visitors.filters import VisitorFilters
-from tertulia.visitors.selectors import visitor_page, visitor_tab_counts
+from tertulia.visitors.selectors import visitor_list_page, visitor_tab_counts
 
 
 def filters(query: str = "") -> VisitorFilters:
@@ -25,7 +25,7 @@ def test_page_is_two_queries_and_clamps_past_the_end(workspace, make_visitor):
     for n in range(30):
         make_visitor(name=f"V{n:02d}")
     with CaptureQueriesContext(connection) as queries:
-        page = visitor_page(workspace=workspace, filters=filters("page=99"))
+        page = visitor_list_page(workspace=workspace, filters=filters("page=99"))
     assert len(queries) == 2
     assert (page.number, page.num_pages, page.total) == (2, 2, 30)
     assert (page.start_index, page.end_index) == (26, 30)
@@ -36,8 +36,8 @@ def test_sort_by_name_puts_unnamed_visitors_last(workspace, make_visitor):
     make_visitor(name=None)
     make_visitor(name="Zoe")
     make_visitor(name="Ana")
-    ascending = visitor_page(workspace=workspace, filters=filters("sort=name")).rows
-    descending = visitor_page(workspace=workspace, filters=filters("sort=-name")).rows
+    ascending = visitor_list_page(workspace=workspace, filters=filters("sort=name")).rows
+    descending = visitor_list_page(workspace=workspace, filters=filters("sort=-name")).rows
     assert [v.name for v in ascending] == ["Ana", "Zoe", None]
     assert [v.name for v in descending] == ["Zoe", "Ana", None]
 
@@ -50,7 +50,7 @@ def test_sort_by_date_both_ways(workspace, make_visitor):
     now = timezone.now()
     for days, name in [(3, "old"), (1, "new"), (2, "mid")]:
         make_visitor(name=name, created_at=now - dt.timedelta(days=days))
-    newest = visitor_page(workspace=workspace, filters=filters()).rows
-    oldest = visitor_page(workspace=workspace, filters=filters("sort=created")).rows
+    newest = visitor_list_page(workspace=workspace, filters=filters()).rows
+    oldest = visitor_list_page(workspace=workspace, filters=filters("sort=created")).rows
     assert [v.name for v in newest] == ["new", "mid", "old"]
     assert [v.name for v in oldest] == ["old", "mid", "new"]

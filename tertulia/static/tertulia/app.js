@@ -158,25 +158,28 @@
     }
   });
 
+  // Event names come from the server (realtime/events.py), handed over by base.html.
+  const eventsBlob = document.getElementById("tertulia-events");
+  const E = eventsBlob ? JSON.parse(eventsBlob.textContent) : { refresh: [] };
+
   function onDashboardEvent(message) {
     const data = message.data || {};
-    if (message.event === "typing") { showVisitorTyping(data.visitor); return; }
-    if (message.event === "notification.created") {
+    if (message.event === E.typing) { showVisitorTyping(data.visitor); return; }
+    if (message.event === E.notification_created) {
       htmx.trigger(document.body, "notifications-changed");
       attention(document.title);
       return;
     }
-    if (message.event === "visitor.deleted" && data.visitor) {
+    if (message.event === E.visitor_deleted && data.visitor) {
       // Deleted by someone else: its open panel goes (the full page keeps it until reloaded).
       const close = document.querySelector(`#panel:not([hidden]) #visitor-detail[data-visitor="${data.visitor}"] [data-close-panel]`);
       if (close) closePanel(close.href);
     }
-    if (message.event.startsWith("visitor.") || message.event.startsWith("live_chat.") ||
-        message.event === "message.created" || message.event === "conversation.started") {
+    if (E.refresh.includes(message.event)) {
       if (document.getElementById("results")) scheduleListRefresh();
       if (data.visitor) refreshConversation(data.visitor);
     }
-    if (message.event === "message.created" && data.sender === "visitor") {
+    if (message.event === E.message_created && data.sender === "visitor") {
       const line = document.querySelector(`[data-conversation-block][data-visitor="${data.visitor}"] [data-visitor-typing]`);
       if (line) line.hidden = true;
       if (document.hidden) attention(document.title);
@@ -268,8 +271,10 @@
       moveCursor(-1);
     } else if (event.key === "?") {
       if (dialog) dialog.showModal();
-    } else if (/^[1-5]$/.test(event.key)) {
-      const button = document.querySelector(`#visitor-detail [data-shortcut="${event.key}"]`);
+    } else {
+      // The status buttons carry their own shortcut keys (visitors/choices.py).
+      const button = Array.from(document.querySelectorAll("#visitor-detail [data-shortcut]"))
+        .find((b) => b.dataset.shortcut === event.key);
       if (button) {
         event.preventDefault();
         button.click();

@@ -101,12 +101,22 @@
     }
     const removeRow = event.target.closest("[data-remove-row]");
     if (removeRow) { removeRow.closest("[data-row]").remove(); return; }
+    // The chat loads (and a test conversation starts) only when asked for.
+    const start = event.target.closest("[data-start-preview]");
+    if (start) {
+      const frame = document.getElementById("preview");
+      frame.hidden = false;
+      frame.src = frame.dataset.src;
+      start.parentElement.hidden = true;
+      document.querySelector("[data-restart-preview]").hidden = false;
+      return;
+    }
     const restart = event.target.closest("[data-restart-preview]");
     if (restart) {
-      localStorage.removeItem(`tertulia:${restart.dataset.restartPreview}:token`);
-      localStorage.removeItem(`tertulia:${restart.dataset.restartPreview}:outbox`);
+      localStorage.removeItem(`tertulia:${restart.dataset.restartPreview}:preview:token`);
+      localStorage.removeItem(`tertulia:${restart.dataset.restartPreview}:preview:outbox`);
       const frame = document.getElementById("preview");
-      frame.src = frame.src;
+      frame.src = frame.dataset.src;
     }
   });
   nodes.addEventListener("change", (event) => { if (event.target.matches(".node__label")) refreshTargets(); });

@@ -8,8 +8,12 @@
   "use strict";
   var cfg = JSON.parse(document.getElementById("tertulia-config").textContent);
   var T = cfg.strings;
+  var F = cfg.protocol.frames;      // socket frame types, from the server
+  var M = cfg.protocol.messages;    // postMessage names shared with the loader
+  var L = cfg.limits;
   var base = "/widget/" + encodeURIComponent(cfg.key) + "/";
-  var storeKey = "tertulia:" + cfg.key;
+  // Test conversations from the flow editor are kept apart from the member's own chats.
+  var storeKey = "tertulia:" + cfg.key + (cfg.preview ? ":preview" : "");
   var log = document.getElementById("log");
   var composer = document.getElementById("composer");
   var input = document.getElementById("text");
@@ -48,7 +52,7 @@
     if (text != null) node.textContent = text;
     return node;
   }
-  var forms = window.TertuliaForms(T, el);
+  var forms = window.TertuliaForms(T, el, L);
 
   function toParent(data) {
     if (cfg.origin && window.parent !== window) window.parent.postMessage(data, cfg.origin);
@@ -61,6 +65,10 @@
   function scroll() { log.scrollTop = log.scrollHeight; }
 
   /* ---- rendering ---------------------------------------------------------------------- */
+
+  function pendingFor(action) {
+    return { client_id: action.client_id, sender: "visitor", kind: "text", text: action.text, pending: true };
+  }
 
   function bubble(message) {
     var who = message.sender === "visitor" ? "visitor" : (message.sender === "agent" ? "agent" : "bot");
@@ -99,7 +107,7 @@
       if (message.payload.chosen === option.id) b.classList.add("chosen");
       b.addEventListener("click", function () {
         lockQuestion(message.payload.node, option.id);
-        send({ type: "choose", node: message.payload.node, option: option.id }, option.label);
+        send({ type: F.choose, node: message.payload.node, option: option.id }, option.label);
       });
       box.appendChild(b);
     });
@@ -109,7 +117,7 @@
   function formFor(message) {
     return forms.build(message, function (values) {
       lockQuestion(message.payload.node);
-      send({ type: "submit", node: message.payload.node, values: values });
+      send({ type: F.submit, node: message.payload.node, values: values });
     });
   }
 
@@ -146,14 +154,15 @@
       }
       return;
     }
-    if (message.client_id) {
-      var pending = log.querySelector('[data-client="' + message.client_id + '"]');
-      if (pending) pending.remove();
-    }
     if (message.id) lastId = Math.max(lastId, message.id);
     var delay = live && message.sender === "bot" ? (message.payload && message.payload.delay_ms) || 0 : 0;
     var show = function () {
       if (message.id && seen[message.id]) return;
+      // A stored message replaces its "Sending…" bubble; a bubble whose message is already
+      // shown (the answer came first) is not added.
+      var echo = message.client_id ? log.querySelector('[data-client="' + message.client_id + '"]') : null;
+      if (message.pending && echo) return;
+      if (echo) echo.remove();
       var stick = atBottom();
       var row = bubble(message);
       if (message.id) seen[message.id] = row;
@@ -162,7 +171,7 @@
       if (stick || message.sender === "visitor") scroll();
       if (live && message.sender !== "visitor") {
         if (!focused) { unread += 1; }
-        toParent({ tertulia: "message", message: { sender: message.sender, text: message.text }, unread: unread });
+        toParent({ tertulia: M.message, message: { sender: message.sender, text: message.text }, unread: unread });
       }
     };
     if (delay) {
@@ -178,7 +187,7 @@
   var typingTimer = null;
   function showTyping(name, on) {
     typingLine.hidden = !on;
-    typingLine.textContent = on ? T.typing.replace("%(name)s", name || cfg.title || T.someone) : "";
+    typingLine.textContent = on ? T.typing.replace("%(name)s", name || cfg.bot_name) : "";
     if (on && name) {
       clearTimeout(typingTimer);
       typingTimer = setTimeout(function () { showTyping(null, false); }, 4000);
@@ -201,8 +210,8 @@
     action.client_id = uid();
     outbox.push(action);
     save("outbox", outbox);
-    if (action.type === "text" || echo) {
-      add({ client_id: action.client_id, sender: "visitor", kind: "text", text: action.text || echo, pending: true }, false);
+    if (action.type === F.text || echo) {
+      add(pendingFor({ client_id: action.client_id, text: action.text || echo }), false);
     }
     flush();
   }
@@ -226,7 +235,7 @@
       pending.classList.add("failed");
       pending.querySelector(".meta").textContent = T.failed + " " + (reply.message || "");
     }
-    if (action && action.type === "submit" && reply.fields) {
+    if (action && action.type === F.submit && reply.fields) {
       var form = log.querySelector('.form[data-node="' + action.node + '"]');
       if (form) {
         form.querySelectorAll("button, input, select").forEach(function (c) { c.disabled = false; });
@@ -238,7 +247,7 @@
     } else if (!pending) {
       setConnection(reply.message);
     }
-    if (action && action.type !== "text") refreshQuestions();
+    if (action && action.type !== F.text) refreshQuestions();
   }
 
   function flush() {
@@ -276,26 +285,26 @@
 
   function receive(data) {
     switch (data.type) {
-      case "hello":
+      case F.hello:
         (data.messages || []).forEach(function (m) { add(m, false); });
         setState(data.state);
         flush();
         break;
-      case "message":
+      case F.message:
         add(data.message, true);
         if (data.message.sender === "agent") showTyping(null, false);
         break;
-      case "state":
+      case F.state:
         setState(data.state);
         break;
-      case "ack":
+      case F.ack:
         settle(data.client_id);
         add(data.message, true);
         break;
-      case "error":
+      case F.error:
         onError(data);
         break;
-      case "typing":
+      case F.typing:
         showTyping(data.agent, true);
         break;
     }
@@ -324,7 +333,7 @@
 
   // The page the visitor is on (the server keeps each new one once).
   function reportPage() {
-    var page = { type: "page", url: cfg.url, title: cfg.title };
+    var page = { type: F.page, url: cfg.page.url, title: cfg.page.title };
     if (!token) return;
     if (socket && socket.readyState === 1) socket.send(JSON.stringify(page));
     else if (mode === "http") request("POST", "page", page).catch(function () { /* best effort */ });
@@ -361,8 +370,9 @@
         token: token,
         origin: cfg.origin,
         resume: cfg.resume,
+        preview: cfg.preview || undefined,
         page: {
-          url: cfg.url, title: cfg.title, referrer: cfg.referrer,
+          url: cfg.page.url, title: cfg.page.title, referrer: cfg.page.referrer,
           languages: navigator.languages ? [].slice.call(navigator.languages, 0, 10) : [navigator.language],
           timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
           screen: [screen.width, screen.height],
@@ -374,14 +384,21 @@
       if (reply.data.error === "no_conversation") {  // loaded in the background, nothing to resume
         cfg.resume = false;
         started = false;
-        toParent({ tertulia: "forget" });
+        toParent({ tertulia: M.forget });
         return;
       }
       if (!reply.ok) { setConnection(reply.data.message || T.unavailable); return; }
-      if (reply.data.token !== token) { outbox = []; save("outbox", outbox); log.textContent = ""; seen = {}; lastId = 0; }
+      if (token && reply.data.token !== token) {
+        // The old conversation is gone (the visitor was deleted): a new one starts. What the
+        // visitor wrote is sent there; answers to the old conversation's questions are not.
+        outbox = outbox.filter(function (a) { return a.type === F.text; });
+        save("outbox", outbox);
+        log.textContent = ""; seen = {}; lastId = 0;
+        outbox.forEach(function (a) { add(pendingFor(a), false); });
+      }
       token = reply.data.token;
       save("token", token);
-      toParent({ tertulia: "known" });
+      toParent({ tertulia: M.known });
       reply.data.messages.forEach(function (m) { add(m, false); });
       setState(reply.data.state);
       pace.then(scroll);
@@ -401,7 +418,7 @@
     var now = Date.now();
     if (now - lastTyping > 2500 && token) {
       lastTyping = now;
-      if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "typing" }));
+      if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: F.typing }));
       else if (mode === "http") request("POST", "typing");
     }
   });
@@ -415,34 +432,34 @@
     event.preventDefault();
     var text = input.value.trim();
     if (!text) return;
-    if (text.length > 4000) { setConnection(T.too_long); return; }
+    if (text.length > L.message) { setConnection(T.too_long); return; }
     input.value = "";
     input.style.height = "auto";
-    send({ type: "text", text: text });
+    send({ type: F.text, text: text });
   });
-  document.getElementById("close").addEventListener("click", function () { toParent({ tertulia: "close" }); });
+  document.getElementById("close").addEventListener("click", function () { toParent({ tertulia: M.close }); });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") toParent({ tertulia: "close" });
+    if (event.key === "Escape") toParent({ tertulia: M.close });
   });
   window.addEventListener("focus", function () { focused = true; unread = 0; });
   window.addEventListener("blur", function () { focused = false; });
   window.addEventListener("online", function () { if (mode === "ws" && !socket) connect(); else flush(); });
   window.addEventListener("message", function (event) {
     if (event.source !== window.parent || (cfg.origin && event.origin !== cfg.origin)) return;
-    if (event.data && event.data.tertulia === "focus") {
+    if (event.data && event.data.tertulia === M.focus) {
       input.focus(); unread = 0;
       if (!started) start();
     }
-    if (event.data && event.data.tertulia === "page" && typeof event.data.url === "string") {
-      cfg.url = event.data.url.slice(0, 2000);
-      cfg.title = String(event.data.title || "").slice(0, 200);
+    if (event.data && event.data.tertulia === M.page && typeof event.data.url === "string") {
+      cfg.page.url = event.data.url.slice(0, L.page_url);
+      cfg.page.title = String(event.data.title || "").slice(0, L.page_title);
       reportPage();
     }
   });
 
   outbox.forEach(function (action) {
-    if (action.type === "text") add({ client_id: action.client_id, sender: "visitor", kind: "text", text: action.text, pending: true }, false);
+    if (action.type === F.text) add(pendingFor(action), false);
   });
   start();
-  toParent({ tertulia: "ready" });
+  toParent({ tertulia: M.ready });
 })();

@@ -1,7 +1,7 @@
 /* A form the flow asks the visitor to fill in, inside the chat: its fields, the checks made before
    sending (the server checks again) and the errors shown under each field.
-   TertuliaForms(strings, el) -> { build(message, onSubmit(values)), showError(control, text) } */
-window.TertuliaForms = function (T, el) {
+   TertuliaForms(strings, el, limits) -> { build(message, onSubmit(values)), showError(control, text) } */
+window.TertuliaForms = function (T, el, limits) {
   "use strict";
 
   function build(message, onSubmit) {
@@ -24,7 +24,7 @@ window.TertuliaForms = function (T, el) {
         control.type = { email: "email", phone: "tel", number: "text" }[f.type] || "text";
         if (f.type === "number") control.inputMode = "decimal";
         control.autocomplete = { name: "name", email: "email", phone: "tel" }[f.type] || "off";
-        control.maxLength = 500;
+        control.maxLength = limits.form_field;
       }
       control.id = id;
       control.name = f.name;

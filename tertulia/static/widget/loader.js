@@ -19,9 +19,10 @@
   var remember = "tertulia-open-" + key;
   var known = "tertulia-known-" + key;  // this browser has a conversation: load the chat at once
   var page = location.href;
-  var look = { colour: "#2563eb", position: "right", title: "Chat", lang: "en" };
+  var look = {};  // the launcher's colour, side and names, from the server
   // The button's names ("Open chat: …", "Close chat: …") come in the host page's language.
   var pageLanguage = document.documentElement.lang || navigator.language || "en";
+  var M = {};  // the postMessage names shared with the chat, from the server (look.messages)
   var host, root, button, badge, frame, isOpen = false, frameReady = false;
 
   function emit(name, data) {
@@ -46,7 +47,7 @@
     button.setAttribute("aria-expanded", String(open));
     button.setAttribute("aria-label", label(open));
     try { sessionStorage.setItem(remember, open ? "1" : ""); } catch (e) { /* storage off */ }
-    if (open) { badge.hidden = true; post({ tertulia: "focus" }); }
+    if (open) { badge.hidden = true; post({ tertulia: M.focus }); }
     emit(open ? "open" : "close");
   }
 
@@ -58,7 +59,7 @@
     frame.src = base + "/widget/" + encodeURIComponent(key) + "/?origin=" +
       encodeURIComponent(location.origin) + "&lang=" + encodeURIComponent(navigator.language || "en") +
       "&url=" + encodeURIComponent(location.href) + "&ref=" + encodeURIComponent(document.referrer) +
-      "&title=" + encodeURIComponent(document.title.slice(0, 200)) + (background ? "&resume=1" : "");
+      "&title=" + encodeURIComponent(document.title) + (background ? "&resume=1" : "");
     root.appendChild(frame);
   }
 
@@ -66,7 +67,7 @@
   function watchPage() {
     if (location.href === page) return;
     page = location.href;
-    post({ tertulia: "page", url: page, title: document.title.slice(0, 200) });
+    post({ tertulia: M.page, url: page, title: document.title });
   }
 
   function api(command, a, b) {
@@ -79,17 +80,17 @@
   w.addEventListener("message", function (event) {
     if (event.origin !== base || !frame || event.source !== frame.contentWindow) return;
     var data = event.data || {};
-    if (data.tertulia === "ready") {
+    if (data.tertulia === M.ready) {
       frameReady = true;
-      post({ tertulia: "page", url: page, title: document.title.slice(0, 200) });
-      if (isOpen) post({ tertulia: "focus" });
-    } else if (data.tertulia === "known" || data.tertulia === "forget") {
+      post({ tertulia: M.page, url: page, title: document.title });
+      if (isOpen) post({ tertulia: M.focus });
+    } else if (data.tertulia === M.known || data.tertulia === M.forget) {
       try {
-        if (data.tertulia === "known") localStorage.setItem(known, "1"); else localStorage.removeItem(known);
+        if (data.tertulia === M.known) localStorage.setItem(known, "1"); else localStorage.removeItem(known);
       } catch (e) { /* storage off */ }
     }
-    else if (data.tertulia === "close") { setOpen(false); button.focus(); }
-    else if (data.tertulia === "message") {
+    else if (data.tertulia === M.close) { setOpen(false); button.focus(); }
+    else if (data.tertulia === M.message) {
       emit("message", data.message);
       if (!isOpen) { badge.hidden = false; badge.textContent = String(data.unread || 1); }
     }
@@ -101,7 +102,8 @@
     root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
     var css = document.createElement("link");
     css.rel = "stylesheet";
-    css.href = base + "/static/widget/loader.css";
+    // /widget.js puts the address of loader.css with its content hash here (cached for a year).
+    css.href = new URL("/static/widget/loader.css", base).href;
     host.setAttribute("data-side", look.position === "left" ? "left" : "right");
     host.setAttribute("data-open", "0");
     button = document.createElement("button");
@@ -134,10 +136,13 @@
   }
 
   fetch(base + "/widget/" + encodeURIComponent(key) + "/look?lang=" + encodeURIComponent(pageLanguage))
-    .then(function (r) { return r.ok ? r.json() : look; })
-    .catch(function () { return look; })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .catch(function () { return null; })
     .then(function (data) {
+      // No answer (an unknown bot, the server unreachable): no launcher for a chat that cannot open.
+      if (!data || !data.messages) return;
       look = data;
+      M = data.messages;
       if (document.body) build(); else document.addEventListener("DOMContentLoaded", build);
     });
   w.Tertulia = function () { early.push([].slice.call(arguments)); };

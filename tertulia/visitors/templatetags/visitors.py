@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from tertulia.core.countries import country_name as _country_name
-from tertulia.core.net import is_web_url
+from tertulia.core.web import is_web_url
 from tertulia.geo.location import ATTRIBUTION_URL
 from tertulia.visitors.choices import VisitorStatus
 

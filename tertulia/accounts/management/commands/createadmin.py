@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -14,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", required=True)
         parser.add_argument("--workspace", required=True, help="Name of the new workspace.")
         parser.add_argument("--name", default="", help="The owner's display name.")
-        parser.add_argument("--language", default="", choices=["", "en", "es"])
+        parser.add_argument(
+            "--language", default="", choices=["", *(code for code, _name in settings.LANGUAGES)]
+        )
 
     def handle(self, *args, email, password, workspace, name, language, **options):
         if Workspace.objects.filter(name=workspace).exists():
