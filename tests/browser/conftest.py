@@ -98,7 +98,8 @@ def screenshot(page, name: str, *, full_page: bool = False) -> None:
 
 def assert_accessible(target: Page | FrameLocator, name: str) -> None:
     """Run axe-core on a page (or the document of an iframe) at desktop and phone size; fail on any
-    serious or critical violation. All findings and a screenshot at each size go to test-artifacts/.
+    serious or critical violation, and on a page wider than the screen. All findings and a
+    screenshot at each size go to test-artifacts/.
     """
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: `make test` installs it (npm ci).")
@@ -124,6 +125,7 @@ def assert_accessible(target: Page | FrameLocator, name: str) -> None:
                 if violation["impact"] in FAILING_IMPACTS
             ]
             problems += [f"[{size}] {broken}\n" for broken in _broken_ids(document)]
+            problems += [f"[{size}] {wide}\n" for wide in _wider_than_the_screen(document)]
     finally:
         page.set_viewport_size(viewport)
     assert not problems, f"Accessibility problems on {name}:\n" + "".join(problems)
@@ -133,6 +135,26 @@ def _describe(node: dict) -> str:
     """Where, and axe's reason (for contrast: the colours and the ratio found)."""
     reason = " ".join((node["summary"] or "").split())
     return f"    at {' > '.join(map(str, node['target']))}\n      {reason}\n"
+
+
+def _wider_than_the_screen(frame) -> list[str]:
+    """Nothing may make the page scroll sideways: name what reaches past the viewport's right
+    edge when the document is wider than the screen (a table scrolling in its own box is fine)."""
+    return frame.evaluate(
+        """() => {
+            const root = document.documentElement;
+            if (root.scrollWidth <= root.clientWidth) return [];
+            const wide = [];
+            for (const element of document.body.querySelectorAll("*")) {
+                const right = element.getBoundingClientRect().right;
+                if (right > root.clientWidth + 1 && wide.length < 5) {
+                    const tag = element.outerHTML.slice(0, 80).replace(/\\s+/g, " ");
+                    wide.push(`wider than the screen (${root.scrollWidth} px): ${tag}`);
+                }
+            }
+            return wide.length ? wide : [`the page is ${root.scrollWidth} px wide`];
+        }"""
+    )
 
 
 def _broken_ids(frame) -> list[str]:
