@@ -62,10 +62,12 @@ def bot_for_key(key: str) -> Bot | None:
 
 
 def chat_language(bot: Bot, asked: object) -> str:
-    """The bot's language, or the one the visitor's browser asks for when it is one of
-    settings.LANGUAGES (else the default language)."""
-    if bot.language:
-        return bot.language
+    """The bot's language, or the one the visitor's browser asks for."""
+    return bot.language or supported_language(asked)
+
+
+def supported_language(asked: object) -> str:
+    """`asked` ("es-ES") as one of settings.LANGUAGES, else the default language."""
     try:
         return translation.get_supported_language_variant(
             asked.strip().lower() if isinstance(asked, str) else ""

@@ -30,6 +30,7 @@ from tertulia.widget.services import (
     WidgetError,
     bot_for_key,
     chat_language,
+    supported_language,
     visitor_for_token,
     widget_action_apply,
     widget_history,
@@ -114,15 +115,16 @@ def _bot(key: str) -> Bot:
 def look(request, key):
     """The launcher's colour, side and names, for the loader on any site (CORS open). The button's
     names are in the host page's language, which the loader passes as `lang`."""
-    bot = _bot(key)
-    title = bot.title or "Chat"
-    try:
-        page_language = translation.get_supported_language_variant(
-            request.GET.get("lang", "") or translation.get_language_from_request(request)
+    bot = bot_for_key(key)
+    if bot is None:
+        response = JsonResponse(
+            {"error": "unknown_bot", "message": _("This chat is not available.")}, status=404
         )
-    except LookupError:
-        page_language = settings.LANGUAGE_CODE
-    with translation.override(page_language):
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+    title = bot.title or "Chat"
+    asked = request.GET.get("lang", "") or translation.get_language_from_request(request)
+    with translation.override(supported_language(asked)):
         open_label = _("Open chat: %(title)s") % {"title": title}
         close_label = _("Close chat: %(title)s") % {"title": title}
     response = JsonResponse(

@@ -59,3 +59,10 @@ def frame_config(client, bot) -> dict:
     start = html.index('id="tertulia-config"')
     start = html.index(">", start) + 1
     return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_an_unknown_bot_gets_a_json_404_the_loader_can_read(client):
+    response = client.get("/widget/no-such-bot/look")
+    assert response.status_code == 404
+    assert response.json()["error"] == "unknown_bot"
+    assert response["Access-Control-Allow-Origin"] == "*"
