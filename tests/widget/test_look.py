@@ -61,7 +61,7 @@ def frame_config(client, bot) -> dict:
     return json.loads(html[start : html.index("</script>", start)])
 
 
-def test_an_unknown_bot_gets_a_json_404_the_loader_can_read(client):
+def test_an_unknown_bot_gets_a_json_404_the_loader_can_read(client, db):
     response = client.get("/widget/no-such-bot/look")
     assert response.status_code == 404
     assert response.json()["error"] == "unknown_bot"
