@@ -45,6 +45,7 @@ WORKSPACE = "Bench"
 
 def ensure_data(count: int):
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     workspace = Workspace.objects.filter(name=WORKSPACE).first()
     if workspace is None:
         member = workspace_create_with_owner(

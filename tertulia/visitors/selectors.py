@@ -125,9 +125,10 @@ def visitor_get(*, workspace: Workspace, visitor_id: int) -> Visitor:
 
 
 def visitor_countries(*, workspace: Workspace) -> list[str]:
-    """The country codes present among the workspace's visitors, for the filter's select."""
+    """The country codes present among the workspace's visitors (not test conversations), for
+    the filter's select: read from the `visitor_location` index."""
     return list(
-        Visitor.objects.filter(workspace=workspace)
+        Visitor.objects.filter(workspace=workspace, is_preview=False)
         .exclude(country="")
         .order_by("country")
         .values_list("country", flat=True)
