@@ -375,11 +375,7 @@ def widget_typing(*, visitor: Visitor) -> None:
 
 def widget_history(*, visitor: Visitor, after: int = 0, limit: int = 200) -> list[dict]:
     """The messages the visitor sees, after message id `after`, oldest first."""
-    visible = (
-        Message.objects.filter(visitor=visitor)
-        .exclude(kind__in=[MessageKind.STATUS_CHANGE, MessageKind.NOTE])
-        .select_related("agent")
-    )
+    visible = Message.objects.filter(visitor=visitor).visible_to_visitor().select_related("agent")
     if after:
         messages = list(visible.filter(id__gt=after).order_by("id")[:limit])
     else:  # the newest ones
