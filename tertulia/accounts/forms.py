@@ -2,6 +2,7 @@ import math
 import zoneinfo
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -81,3 +82,84 @@ class WorkspaceForm(forms.ModelForm):
                 "Shortened: the last number of an IPv4 address, the last 80 bits of IPv6, are zeros."
             )
         }
+
+
+PASSWORD_HELP = _(
+    "At least 8 characters, not only digits, not a common password and not like your name or "
+    "e-mail address."
+)
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """The current password, then the new one twice (Django's password validators)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _password_labels(self)
+        self.fields["old_password"].label = _("Current password")
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
+        self.error_messages = {
+            **self.error_messages,
+            "password_incorrect": _("That is not your current password."),
+        }
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """A new password, twice (Django's password validators), from a reset link."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _password_labels(self)
+
+
+def _password_labels(form) -> None:
+    form.fields["new_password1"].label = _("New password")
+    form.fields["new_password1"].help_text = PASSWORD_HELP
+    form.fields["new_password2"].label = _("New password again")
+    form.error_messages = {
+        **form.error_messages,
+        "password_mismatch": _("The two new passwords are not the same."),
+    }
+
+
+class EmailChangeForm(forms.Form):
+    """A new address to log in with, confirmed with the current password."""
+
+    new_email = forms.EmailField(
+        label=_("New e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_email(self) -> str:
+        email = self.cleaned_data["new_email"].strip().lower()
+        if email == self.user.email:
+            raise forms.ValidationError(_("That is already your e-mail address."), code="same")
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("Another account uses that address."), code="taken")
+        return email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
+        return password
+
+
+class PasswordResetRequestForm(forms.Form):
+    """The address a "Forgot your password?" link goes to, if it has an account."""
+
+    email = forms.EmailField(
+        label=_("E-mail"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

@@ -7,7 +7,9 @@ Environment variables:
   DEBUG          "1" for development.
   ALLOWED_HOSTS  comma-separated host names.
   TERTULIA_VAR   folder for the SQLite database and other local files (default ./var).
-  TERTULIA_URL   the address members reach the dashboard at, for links in e-mails.
+  TERTULIA_URL   the address members reach the dashboard at, for links in e-mails; when unset,
+                 links in account e-mails follow the request's address (notification e-mails,
+                 sent by the worker without a request, then link to http://127.0.0.1:8000).
   EMAIL_URL      smtp://user:password@host:port (smtp+tls:// for STARTTLS, smtps:// for TLS);
                  when unset, e-mails are written to var/outbox/ instead of being sent.
   EMAIL_FROM     the sender of notification e-mails.
@@ -163,7 +165,7 @@ PROXY_HEADER = os.environ.get("TERTULIA_PROXY_HEADER", "")
 PROXY_HOPS = int(os.environ.get("TERTULIA_PROXY_HOPS", "1"))
 DEMO_IP = os.environ.get("TERTULIA_DEMO_IP", "")
 
-TERTULIA_URL = os.environ.get("TERTULIA_URL", "http://127.0.0.1:8000")
+TERTULIA_URL = os.environ.get("TERTULIA_URL", "").strip()
 DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM", "Tertulia <tertulia@localhost>")
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 if EMAIL_URL:
@@ -223,6 +225,7 @@ RATE_LIMITS = _rate_limits(
         "messages_per_ip": (300, 60),  # widget messages per IP address, whatever the visitors
         "typing_per_visitor": (30, 60),  # typing signals per visitor (over it: dropped, or 429)
         "pages_per_visitor": (30, 60),  # page changes a visitor reports (over it: dropped)
+        "password_reset_per_ip": (5, 15 * 60),  # "Forgot your password?" requests per IP address
     },
     os.environ,
 )
@@ -236,9 +239,16 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# How long a "Forgot your password?" link works (accounts/links.py).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 
 # Database sessions that never look up a cookie which cannot be a session key.
 SESSION_ENGINE = "tertulia.core.sessions"

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tertulia.accounts.links import public_url
 from tertulia.accounts.models import Member, Role
 from tertulia.flows.models import Bot
 from tertulia.notifications.models import Channel, Delivery, Notification, NotificationKind
@@ -23,7 +24,9 @@ def one_line(text: str) -> str:
 
 
 def visitor_url(visitor: Visitor) -> str:
-    return settings.TERTULIA_URL.rstrip("/") + reverse("visitors:detail", args=[visitor.pk])
+    """The visitor's page, for e-mails the worker sends (no request: TERTULIA_URL, else
+    `tertulia serve`'s default address)."""
+    return public_url(reverse("visitors:detail", args=[visitor.pk]))
 
 
 def notify_members(*, visitor: Visitor, kind: NotificationKind, params: dict | None = None) -> None:

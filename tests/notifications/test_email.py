@@ -7,6 +7,7 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from tertulia.accounts.links import public_url
 from tertulia.notifications.models import Channel, Delivery, DeliveryState, Notification
 from tertulia.notifications.services import notify_from_node
 
@@ -53,7 +54,7 @@ def test_emails_reach_the_smtp_server_after_commit(settings, owner, agent, bot, 
         by_recipient = {tuple(mail.rcpt_to): mail for mail in sink.messages}
         assert set(by_recipient) == {("owner@acme.test",), ("sales@example.com",)}
 
-    link = f"{settings.TERTULIA_URL.rstrip('/')}/visitors/{visitor.pk}/"
+    link = public_url(f"/visitors/{visitor.pk}/")
     for (recipient,), mail in by_recipient.items():
         message = mail.message
         assert message["To"] == recipient
