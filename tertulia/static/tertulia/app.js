@@ -26,15 +26,61 @@
     });
   }
 
+  // The width at which the panel covers the whole screen (app.css says the same).
+  const phone = window.matchMedia("(max-width: 720px)");
+
+  // What the agent typed in a reply box survives the panel closing or switching sub-tabs.
+  const drafts = {};
+  function keepDraft(root) {
+    root.querySelectorAll("[data-conversation-block]").forEach((block) => {
+      const box = block.querySelector("textarea");
+      if (box) drafts[block.dataset.visitor] = box.value;
+    });
+  }
+  function restoreDraft(root) {
+    root.querySelectorAll("[data-conversation-block]").forEach((block) => {
+      const box = block.querySelector("textarea");
+      if (box && !box.value && drafts[block.dataset.visitor]) box.value = drafts[block.dataset.visitor];
+    });
+  }
+
+  // On a phone the open panel covers the page: what is under it leaves the Tab order.
+  let covered = [];
+  function updateInert() {
+    covered.forEach((element) => { element.inert = false; });
+    covered = [];
+    const aside = panel();
+    if (!aside || aside.hidden || !phone.matches) return;
+    for (let node = aside; node.parentElement && node !== document.body; node = node.parentElement) {
+      for (const sibling of node.parentElement.children) {
+        if (sibling === node || sibling.matches("script, template, dialog") || sibling.inert) continue;
+        sibling.inert = true;
+        covered.push(sibling);
+      }
+    }
+  }
+  phone.addEventListener("change", updateInert);
+
+  function focusRow(visitorId) {
+    const row = document.querySelector(`#results tr[data-row][data-visitor="${visitorId}"]`)
+      || document.querySelector("#results tr.is-cursor");
+    if (!row) return;
+    rows().forEach((other) => other.classList.toggle("is-cursor", other === row));
+    row.querySelector(".row-link").focus();
+  }
+
   function closePanel(url) {
     const aside = panel();
     if (!aside || aside.hidden) return;
+    const detail = document.getElementById("visitor-detail");
+    const openId = detail ? detail.dataset.visitor : null;
+    keepDraft(aside);
     aside.hidden = true;
     aside.replaceChildren();
     if (url) history.pushState({ htmx: true }, "", url);
     markOpenRow();
-    const cursor = document.querySelector("#results tr.is-cursor .row-link");
-    if (cursor) cursor.focus();
+    updateInert();
+    focusRow(openId);
   }
 
   // A click anywhere on a row opens it, like a click on its name.
@@ -60,18 +106,73 @@
     }
   });
 
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target.id === "panel") keepDraft(event.detail.target);
+  });
+
+  // Where focus goes after a swap, so it never falls to the page's body: the opened panel's
+  // heading, the sub-tab or list tab just chosen, the status now pressed, the row it was on.
+  function focusAfterSwap(target, trigger, hadFocus) {
+    const pick = (selector) => document.querySelector(selector);
+    let next = null;
+    if (target.id === "panel") {
+      next = trigger && trigger.closest(".subtab") ? pick("#panel .subtab--active") : pick("#panel-title");
+    } else if (target.id === "visitor-detail") {
+      if (hadFocus) next = pick("#visitor-detail .status-control [aria-pressed='true']");
+    } else if (target.id === "results" && hadFocus) {
+      if (trigger && trigger.closest(".tab")) next = pick("#results .tab--active");
+      else if (hadFocus.visitor) next = pick(`#results tr[data-visitor="${hadFocus.visitor}"] .row-link`);
+      else if (trigger && trigger.closest(".sort")) next = pick("#results th[aria-sort] .sort");
+      else if (hadFocus.rel) next = pick(`#results a[rel="${hadFocus.rel}"]`) || pick("#results .tab--active");
+    } else if (target.matches("[data-conversation-block]") && hadFocus) {
+      next = pick(`[data-conversation-block][data-visitor="${target.dataset.visitor}"] .live-chat button`);
+    }
+    if (next) next.focus();
+  }
+
+  let focusBefore = null;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    const active = document.activeElement;
+    const inside = active && active !== document.body && target.contains(active);
+    const row = inside && active.closest("tr[data-row]");
+    focusBefore = inside || active === document.body
+      ? { visitor: row ? row.dataset.visitor : null, rel: inside ? active.getAttribute("rel") : null }
+      : null;
+  });
+
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
     if (target.id === "panel") {
       target.hidden = false;
+      restoreDraft(target);
       if (target.querySelector("[data-conversation]")) scrollConversationToEnd(target);
+      updateInert();
     }
     markOpenRow();
+    const trigger = event.detail.requestConfig ? event.detail.requestConfig.elt : null;
+    focusAfterSwap(target, trigger, focusBefore);
+    focusBefore = null;
+  });
+
+  // Filters shown as a sheet on a phone close once applied, and start closed there.
+  function closeFilterSheet() {
+    const sheet = document.querySelector(".filters__more[open]");
+    if (!sheet || !phone.matches) return false;
+    sheet.open = false;
+    sheet.querySelector("summary").focus();
+    return true;
+  }
+  document.addEventListener("submit", (event) => {
+    if (event.target.id === "filter-form") closeFilterSheet();
   });
 
   document.addEventListener("DOMContentLoaded", () => {
     scrollConversationToEnd(document);
     markOpenRow();
+    updateInert();
+    const sheet = document.querySelector(".filters__more[open]");
+    if (sheet && phone.matches) sheet.open = false;
   });
 
   // Live updates: another agent's change, a new visitor or message refreshes the list. Several
@@ -250,6 +351,20 @@
     const dialog = document.getElementById("shortcuts");
     if (event.key === "Escape") {
       if (dialog && dialog.open) return;
+      // Escape in a reply box holding text only leaves the box (the text stays); the next
+      // Escape closes the panel, and the text comes back when the visitor is opened again.
+      const box = event.target.closest && event.target.closest("#panel [data-reply-form] textarea");
+      if (box && box.value.trim()) {
+        event.preventDefault();
+        const heading = document.getElementById("panel-title");
+        if (heading) heading.focus();
+        else box.blur();
+        return;
+      }
+      if (closeFilterSheet()) {
+        event.preventDefault();
+        return;
+      }
       const close = document.querySelector("#panel:not([hidden]) [data-close-panel]");
       if (close) {
         event.preventDefault();
