@@ -110,6 +110,23 @@ class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
 
 
+# What each role may do: the one list the views and services ask (`Member.can`), and the table
+# in docs/ARCHITECTURE.md. Each role may do everything of the roles below it.
+#   visitors  the Visitors page: conversations, live chat, status changes, exports
+#   team_view the Team page: members, their roles and pending invitations
+#   bots      bots and their flows
+#   workspace the workspace's settings and its audit log
+#   privacy   deleting and anonymising visitors
+#   team      invite people (as admin or agent), resend and revoke invitations, change the role
+#             of admins and agents, remove them
+#   owners    make someone an owner, change or remove an owner, hand ownership over
+ROLE_CAN: dict[str, frozenset[str]] = {
+    "agent": frozenset({"visitors", "team_view"}),
+    "admin": frozenset({"visitors", "team_view", "bots", "workspace", "privacy", "team"}),
+    "owner": frozenset({"visitors", "team_view", "bots", "workspace", "privacy", "team", "owners"}),
+}
+
+
 class Member(models.Model):
     """A user's place in a workspace, with a role."""
 
@@ -133,6 +150,10 @@ class Member(models.Model):
         """Owners and admins set up bots and the workspace, and delete visitors."""
         return self.role in (Role.OWNER, Role.ADMIN)
 
+    def can(self, ability: str) -> bool:
+        """Whether this member's role allows `ability` (a key of `ROLE_CAN`)."""
+        return ability in ROLE_CAN.get(self.role, frozenset())
+
 
 class AuditAction(models.TextChoices):
     """What an audit entry records; `accounts.audit` words each kind for the reader."""
@@ -149,6 +170,10 @@ class AuditAction(models.TextChoices):
     VISITOR_DELETED = "visitor_deleted", _("Visitor deleted")
     VISITOR_ANONYMISED = "visitor_anonymised", _("Visitor anonymised")
     VISITORS_EXPIRED = "visitors_expired", _("Archived visitors deleted (retention)")
+    INVITATION_SENT = "invitation_sent", _("Invitation sent")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    OWNERSHIP_HANDED_OVER = "ownership_handed_over", _("Ownership handed over")
 
 
 class AuditEntry(models.Model):

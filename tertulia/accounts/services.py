@@ -129,6 +129,31 @@ def member_remove(*, member: Member, actor: User | None) -> None:
 
 
 @transaction.atomic
+def ownership_hand_over(*, workspace: Workspace, to: Member, actor: User) -> Member:
+    """The acting owner makes `to` an owner and becomes an admin, in one step (so the workspace
+    is never without an owner). Returns the new owner's membership."""
+    _lock_workspace(workspace.pk)
+    giver = Member.objects.select_related("user").filter(workspace=workspace, user=actor).first()
+    if giver is None or giver.role != Role.OWNER:
+        raise ValidationError(_("Only an owner can hand ownership over."), code="not_owner")
+    to = Member.objects.select_related("user").get(pk=to.pk, workspace=workspace)
+    if to.pk == giver.pk:
+        raise ValidationError(_("You are already the owner."), code="same_member")
+    old_role, to.role = to.role, Role.OWNER
+    to.save(update_fields=["role"])
+    giver.role = Role.ADMIN
+    giver.save(update_fields=["role"])
+    audit(
+        workspace_id=workspace.pk,
+        actor=actor,
+        action=AuditAction.OWNERSHIP_HANDED_OVER,
+        old=old_role,
+        **_about(to),
+    )
+    return to
+
+
+@transaction.atomic
 def profile_update(*, user: User, data: Mapping[str, Any]) -> User:
     """A member's own name, language and time zone (not audited: see the module's docstring)."""
     user = User.objects.select_for_update().get(pk=user.pk)

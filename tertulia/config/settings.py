@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     # Lowest layer first: each app imports only apps above it in this list (docs/ARCHITECTURE.md).
     "tertulia.core",
     "tertulia.accounts",
+    "tertulia.team",
     "tertulia.realtime",
     "tertulia.visitors",
     "tertulia.flows",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("tertulia.accounts.urls")),
     path("visitors/", include("tertulia.inbox.urls")),
     path("bots/", include("tertulia.flows.urls")),
+    path("team/", include("tertulia.team.urls")),
     path("notifications/", include("tertulia.notifications.urls")),
     path("", include("tertulia.widget.urls")),
     path("", include("tertulia.demo.urls")),

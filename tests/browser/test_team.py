@@ -1,0 +1,98 @@
+"""The owner brings an agent in by e-mail and later lets them go, as people do it in Chromium."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tertulia.accounts.models import Member, Role
+from tests.browser.conftest import assert_accessible, log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+AGENT_PASSWORD = "churros-con-chocolate-7"
+
+
+@pytest.fixture
+def outbox(settings, tmp_path):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(tmp_path)},
+        }
+    }
+    settings.TERTULIA_URL = ""  # links follow the address the browser used
+    return tmp_path
+
+
+def test_the_owner_invites_an_agent_who_joins_and_is_later_removed(
+    page, browser, live_server, owner, outbox
+):
+    log_in(page, owner.user.email)
+    page.get_by_role("link", name="Team").click()
+    expect(page.get_by_role("heading", name="Team", level=1)).to_be_visible()
+    page.get_by_label("E-mail addresses").fill("bea@example.com")
+    page.get_by_label("Agent").check()
+    page.get_by_role("button", name="Send invitations").click()
+    expect(page.get_by_text("Invitation sent to bea@example.com.")).to_be_visible()
+    expect(page.get_by_text("bea@example.com · Agent")).to_be_visible()
+    screenshot(page, "team-invited")
+    assert_accessible(page, "team")
+
+    [mail] = list(outbox.iterdir())
+    body = mail.read_text()
+    assert "Olga Owner invites you to join Acme on Tertulia as Agent." in body
+    link = re.search(r"(http://\S+/team/join/\S+/)", body).group(1)
+    assert link.startswith(page.url.split("/team/")[0])
+
+    bea_context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="en-US"
+    )
+    bea_context.set_default_timeout(10_000)
+    bea = bea_context.new_page()
+    try:
+        bea.goto(link)
+        expect(bea.get_by_role("heading", name="Join Acme")).to_be_visible()
+        assert_accessible(bea, "team-join")
+        bea.get_by_label("Your name").fill("Bea Bravo")
+        bea.get_by_label("Password", exact=True).fill(AGENT_PASSWORD)
+        bea.get_by_label("Password again").fill(AGENT_PASSWORD)
+        bea.get_by_label("Time zone").select_option("Europe/Madrid")
+        screenshot(bea, "team-join-phone")
+        bea.get_by_role("button", name="Create my account").click()
+        bea.wait_for_url("**/visitors/")
+        expect(bea.get_by_text("Welcome to Acme.")).to_be_visible()
+
+        bea.goto(link)  # the link is used up
+        expect(bea.get_by_text("This invitation was already used.")).to_be_visible()
+        screenshot(bea, "team-link-used-phone")
+
+        page.reload()
+        row = page.get_by_role("row").filter(has_text="bea@example.com")
+        expect(row).to_contain_text("Agent")
+        row.get_by_label("Role of Bea Bravo", exact=True).select_option("admin")
+        row.get_by_role("button", name="Change the role of Bea Bravo").click()
+        expect(page.get_by_text("Bea Bravo is now Admin.")).to_be_visible()
+        bea.goto("/bots/")
+        expect(bea.get_by_role("heading", name="Bots")).to_be_visible()
+
+        page.get_by_role("button", name="Remove Bea Bravo").click()
+        expect(page.get_by_text("Bea Bravo is no longer in this workspace.")).to_be_visible()
+        expect(page.get_by_role("row").filter(has_text="bea@example.com")).to_have_count(0)
+        screenshot(page, "team-removed")
+        assert not Member.objects.filter(user__email="bea@example.com").exists()
+
+        bea.reload()  # her open page loses access at once
+        bea.wait_for_url("**/login/**")
+    finally:
+        bea_context.close()
+
+
+def test_an_agent_sees_the_team_without_managing_it(page, owner, agent):
+    log_in(page, agent.user.email)
+    page.get_by_role("link", name="Team").click()
+    expect(page.get_by_role("cell", name="Olga Owner")).to_be_visible()
+    expect(page.get_by_role("button", name="Send invitations")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
+    assert Member.objects.get(pk=owner.pk).role == Role.OWNER
+    assert_accessible(page, "team-agent")
