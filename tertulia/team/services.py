@@ -49,16 +49,19 @@ def check_may_act(*, actor: Member, role: str, new_role: str = "") -> None:
 def invitations_send(
     *,
     workspace: Workspace,
-    actor: Member,
+    actor: Member | None,
     emails: list[str],
     role: str,
     language: str,
     link: LinkMaker,
 ) -> list[Invitation]:
-    """Invite each address with `role`; an address already invited gets a fresh link instead."""
+    """Invite each address with `role`; an address already invited gets a fresh link instead.
+    `actor` None: a command on the server (`tertulia invite`)."""
     if role not in INVITABLE_ROLES:
         raise ValidationError(_("Invite people as admins or agents."), code="role")
-    check_may_act(actor=actor, role=role)
+    if actor is not None:
+        check_may_act(actor=actor, role=role)
+    inviter = actor.user if actor is not None else None
     sent = []
     for email in emails:
         with transaction.atomic():
@@ -75,11 +78,11 @@ def invitations_send(
             if invitation is None:
                 invitation = Invitation(workspace=workspace, email=email.lower())
             invitation.role = role
-            invitation.invited_by = actor.user
+            invitation.invited_by = inviter
             token = _new_token(invitation)
             audit(
                 workspace_id=workspace.pk,
-                actor=actor.user,
+                actor=inviter,
                 action=AuditAction.INVITATION_SENT,
                 email=invitation.email,
                 role=role,
@@ -233,7 +236,10 @@ def _mail(invitation: Invitation, *, token: str, language: str, link: LinkMaker)
         "days": INVITATION_DAYS,
     }
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = _("%(inviter)s invites you to %(workspace)s on Tertulia") % context
+        if inviter:
+            subject = _("%(inviter)s invites you to %(workspace)s on Tertulia") % context
+        else:
+            subject = _("You are invited to %(workspace)s on Tertulia") % context
         body = render_to_string("team/invitation_email.txt", context)
     EmailMessage(
         subject=" ".join(subject.split()),

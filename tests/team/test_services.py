@@ -180,3 +180,29 @@ def test_removing_a_member_ends_their_sessions_only(workspace, owner, agent):
     assert left == [str(owner.user.pk)]
     assert theirs.get("/visitors/").status_code == 302
     assert actions(workspace)[-1] == AuditAction.MEMBER_REMOVED
+
+
+def test_the_invite_command_sends_an_invitation_for_scripts(workspace):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("invite", workspace="Acme", email="Script@Example.com", role="admin", stdout=out)
+    [message] = mail.outbox
+    assert message.to == ["script@example.com"]
+    assert message.subject == "You are invited to Acme on Tertulia"
+    assert token_of(message) in out.getvalue()
+    invitation = Invitation.objects.get(email="script@example.com")
+    assert invitation.role == Role.ADMIN and invitation.invited_by is None
+    entry = AuditEntry.objects.filter(workspace=workspace).latest("id")
+    assert entry.action == AuditAction.INVITATION_SENT and entry.actor is None
+    member = invitation_accept(token=token_of(message), name="S", password="a-good-passphrase-9")
+    assert member.role == Role.ADMIN
+    for bad in (
+        {"workspace": "Nope", "email": "x@example.com", "role": "agent"},
+        {"workspace": "Acme", "email": "not-an-address", "role": "agent"},
+        {"workspace": "Acme", "email": "owner@acme.test", "role": "agent"},
+    ):
+        with pytest.raises(CommandError):
+            call_command("invite", **bad)
