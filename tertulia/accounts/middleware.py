@@ -5,7 +5,7 @@ import zoneinfo
 from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 
-from tertulia.accounts.selectors import member_for_user
+from tertulia.accounts.selectors import member_for_session
 
 
 class MemberPreferencesMiddleware:
@@ -16,7 +16,9 @@ class MemberPreferencesMiddleware:
 
     def __call__(self, request):
         user = request.user
-        request.member = SimpleLazyObject(lambda: member_for_user(user=user))
+        request.member = SimpleLazyObject(
+            lambda: member_for_session(user=user, session=getattr(request, "session", None))
+        )
         if user.is_authenticated:
             if user.language:
                 translation.activate(user.language)

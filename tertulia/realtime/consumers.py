@@ -3,7 +3,7 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from tertulia.accounts.selectors import member_for_user
+from tertulia.accounts.selectors import member_for_session
 from tertulia.realtime.publish import workspace_group
 
 
@@ -12,7 +12,12 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
-        member = await database_sync_to_async(member_for_user)(user=user) if user else None
+        session = self.scope.get("session")
+        member = (
+            await database_sync_to_async(member_for_session)(user=user, session=session)
+            if user
+            else None
+        )
         if member is None:
             await self.close(code=4401)
             return

@@ -12,4 +12,5 @@ urlpatterns = [
     path("members/<int:pk>/remove/", views.remove, name="remove"),
     path("members/<int:pk>/hand-over/", views.hand_over, name="hand_over"),
     path("join/<str:token>/", views.join, name="join"),
+    path("switch/<int:workspace_id>/", views.switch, name="switch"),
 ]

@@ -14,6 +14,7 @@ from tertulia.accounts.decorators import manager_required, member_required
 from tertulia.accounts.forms import LoginForm
 from tertulia.accounts.links import public_url
 from tertulia.accounts.models import Member, Role, User
+from tertulia.accounts.selectors import WORKSPACE_SESSION_KEY
 from tertulia.accounts.services import ownership_hand_over
 from tertulia.team.forms import InviteForm, JoinForm, RoleForm
 from tertulia.team.models import INVITATION_DAYS, Invitation, InvitationState
@@ -36,10 +37,30 @@ def team(request):
     return _team_page(request, InviteForm(workspace=request.member.workspace))
 
 
+@require_POST
+@member_required
+def switch(request, workspace_id: int):
+    """Work in another workspace this user is a member of: every page, socket and export of
+    this session follows it (`accounts.selectors.member_for_session`)."""
+    member = get_object_or_404(
+        Member.objects.select_related("workspace"), user=request.user, workspace_id=workspace_id
+    )
+    request.session[WORKSPACE_SESSION_KEY] = member.workspace_id
+    messages.success(
+        request, _("You are working in %(workspace)s.") % {"workspace": member.workspace}
+    )
+    return redirect("visitors:list")
+
+
 def _team_page(request, form, status=200):
     workspace = request.member.workspace
     manages = request.member.can("team")
     context = {
+        "workspaces": list(
+            Member.objects.filter(user=request.user)
+            .select_related("workspace")
+            .order_by("workspace__name")
+        ),
         "members": team_members(workspace=workspace),
         "invitations": open_invitations(workspace=workspace) if manages else [],
         "form": form,

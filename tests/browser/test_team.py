@@ -96,3 +96,24 @@ def test_an_agent_sees_the_team_without_managing_it(page, owner, agent):
     expect(page.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
     assert Member.objects.get(pk=owner.pk).role == Role.OWNER
     assert_accessible(page, "team-agent")
+
+
+def test_a_member_of_two_workspaces_switches_on_the_team_page(page, owner, other_owner):
+    from tertulia.accounts.services import member_add
+    from tests.conftest import PASSWORD
+
+    member_add(
+        workspace=other_owner.workspace,
+        email=owner.user.email,
+        password=PASSWORD,
+        role=Role.AGENT,
+    )
+    log_in(page, owner.user.email)
+    page.get_by_role("link", name="Team").click()
+    expect(page.get_by_role("heading", name="Your workspaces")).to_be_visible()
+    assert_accessible(page, "team-workspaces")
+    page.get_by_role("button", name="Work here, in Globex").click()
+    page.wait_for_url("**/visitors/")
+    expect(page.get_by_text("You are working in Globex.")).to_be_visible()
+    expect(page.locator(".workspace-name")).to_have_text("Globex")
+    expect(page.get_by_role("link", name="Bots")).to_have_count(0)  # an agent there

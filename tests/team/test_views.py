@@ -206,3 +206,32 @@ def test_the_owner_hands_ownership_over(owner, agent):
     assert response.status_code == 302
     assert Member.objects.get(pk=agent.pk).role == Role.OWNER
     assert Member.objects.get(pk=owner.pk).role == Role.ADMIN
+
+
+def test_a_member_of_two_workspaces_switches_and_every_page_follows(owner, other_owner, client):
+    invite(client_for(other_owner), owner.user.email)
+    owners = client_for(owner)
+    path = join_path(mail.outbox[0])
+    response = owners.post(path, {"join": "1"})
+    assert response.status_code == 302
+    globex = other_owner.workspace
+    page = owners.get("/team/").content.decode()
+    assert "Your workspaces" in page and f"/team/switch/{globex.pk}/" in page
+    assert "Gus Globex" not in page  # still working in Acme
+    assert owners.post(f"/team/switch/{globex.pk}/").status_code == 302
+    page = owners.get("/team/").content.decode()
+    assert "Gus Globex" in page and "Olga Owner" in page
+    assert owners.get("/bots/").status_code == 403  # an agent in Globex
+    assert owners.post(f"/team/switch/{owner.workspace.pk}/").status_code == 302
+    assert owners.get("/bots/").status_code == 200
+
+
+def test_nobody_switches_to_a_workspace_they_are_not_in(owner, other_owner):
+    response = client_for(owner).post(f"/team/switch/{other_owner.workspace.pk}/")
+    assert response.status_code == 404
+
+
+def test_a_removed_member_falls_back_to_their_other_workspace(owner, other_owner):
+    from tertulia.accounts.selectors import member_for_user
+
+    assert member_for_user(user=owner.user, workspace_id=other_owner.workspace.pk) == owner
