@@ -204,8 +204,9 @@ def test_keyboard_opens_and_closes_the_panel_with_focus_in_the_right_place(page,
     expect(lead).to_have_attribute("aria-pressed", "true")
     expect(lead).to_be_focused()
 
-    # So does a list tab.
+    # So does a list tab (once the list has finished reloading after the status change).
     page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     tab = page.get_by_role("navigation", name="Status").get_by_role(
         "link", name=re.compile("^Leads")
     )

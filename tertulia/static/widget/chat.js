@@ -213,7 +213,21 @@
     if (action.type === F.text || echo) {
       add(pendingFor({ client_id: action.client_id, text: action.text || echo }), false);
     }
+    if (!started) start();  // the visitor writes after their conversation was forgotten
     flush();
+  }
+
+  /* The conversation is gone (the visitor was deleted): forget it. What the visitor wrote stays
+     in the outbox; a new conversation starts only when the visitor writes or opens the chat
+     again, never by itself. */
+  function forgetConversation() {
+    token = ""; save("token", "");
+    outbox = outbox.filter(function (a) { return a.type === F.text; });
+    save("outbox", outbox);
+    log.textContent = ""; seen = {}; lastId = 0;
+    outbox.forEach(function (a) { add(pendingFor(a), false); });
+    started = false;
+    toParent({ tertulia: M.forget });
   }
 
   function settle(clientId) {
@@ -323,7 +337,7 @@
     };
     socket.onclose = function (event) {
       socket = null;
-      if (event.code === 4401) { token = ""; save("token", ""); start(); return; }
+      if (event.code === 4401) { forgetConversation(); return; }
       failures += 1;
       if (!everConnected && failures >= 3) return fallBack();
       setConnection(T.reconnecting);
@@ -388,14 +402,7 @@
         return;
       }
       if (!reply.ok) { setConnection(reply.data.message || T.unavailable); return; }
-      if (token && reply.data.token !== token) {
-        // The old conversation is gone (the visitor was deleted): a new one starts. What the
-        // visitor wrote is sent there; answers to the old conversation's questions are not.
-        outbox = outbox.filter(function (a) { return a.type === F.text; });
-        save("outbox", outbox);
-        log.textContent = ""; seen = {}; lastId = 0;
-        outbox.forEach(function (a) { add(pendingFor(a), false); });
-      }
+      if (token && reply.data.token !== token) { forgetConversation(); started = true; }  // a new one
       token = reply.data.token;
       save("token", token);
       toParent({ tertulia: M.known });
