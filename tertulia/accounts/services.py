@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tertulia.accounts.hooks import access_changed
 from tertulia.accounts.models import AuditAction, AuditEntry, Member, Role, User, Workspace
 from tertulia.core.updates import model_update
 
@@ -108,6 +109,7 @@ def member_set_role(*, member: Member, role: str, actor: User | None) -> Member:
         new=role,
         **_about(member),
     )
+    access_changed(user_id=member.user_id, workspace_id=member.workspace_id)
     return member
 
 
@@ -126,6 +128,7 @@ def member_remove(*, member: Member, actor: User | None) -> None:
         **_about(member),
     )
     member.delete()
+    access_changed(user_id=member.user_id, workspace_id=member.workspace_id)
 
 
 @transaction.atomic
@@ -150,6 +153,8 @@ def ownership_hand_over(*, workspace: Workspace, to: Member, actor: User) -> Mem
         old=old_role,
         **_about(to),
     )
+    access_changed(user_id=to.user_id, workspace_id=workspace.pk)
+    access_changed(user_id=giver.user_id, workspace_id=workspace.pk)
     return to
 
 

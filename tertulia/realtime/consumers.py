@@ -4,11 +4,13 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tertulia.accounts.selectors import member_for_session
-from tertulia.realtime.publish import workspace_group
+from tertulia.realtime.publish import user_group, workspace_group
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
+    user_group: str | None = None
+    workspace_id: int | None = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -21,13 +23,17 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         if member is None:
             await self.close(code=4401)
             return
+        self.workspace_id = member.workspace_id
         self.group = workspace_group(member.workspace_id)
+        self.user_group = user_group(member.user_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in (self.group, self.user_group):
+            if group:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """The dashboard only listens: any frame it sends, text or binary, JSON or not, is
@@ -35,3 +41,9 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     async def dashboard_event(self, message):
         await self.send_json({"event": message["event"], "data": message["data"]})
+
+    async def dashboard_access_changed(self, message):
+        """The member was removed from this workspace, or their role changed: close with 4401,
+        and the page reloads (to the login page, or with the menus of the new role)."""
+        if message["workspace"] == self.workspace_id:
+            await self.close(code=4401)

@@ -16,6 +16,11 @@ def visitor_group(visitor_id: int) -> str:
     return f"visitor.{visitor_id}"
 
 
+def user_group(user_id: int) -> str:
+    """The channel-layer group every dashboard socket of one user joins (any workspace)."""
+    return f"user.{user_id}"
+
+
 def send_now(group: str, message: dict) -> None:
     """Send to a group at once (for what is not stored, such as typing indicators)."""
     layer = get_channel_layer()
@@ -33,3 +38,11 @@ def publish_to_visitor_on_commit(*, visitor_id: int, data: dict) -> None:
     """Send `data` to the visitor's widgets after the current transaction commits."""
     message = {"type": "widget.event", "data": data}
     transaction.on_commit(lambda: send_now(visitor_group(visitor_id), message))
+
+
+def end_dashboards_on_commit(*, user_id: int, workspace_id: int) -> None:
+    """After the transaction commits, close (code 4401) the user's dashboard sockets open on
+    `workspace_id`: their pages reload, and land on the login page once the member is removed,
+    or show the menus of their new role. Registered with `accounts.hooks.on_access_changed`."""
+    message = {"type": "dashboard.access_changed", "workspace": workspace_id}
+    transaction.on_commit(lambda: send_now(user_group(user_id), message))

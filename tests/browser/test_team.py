@@ -1,16 +1,34 @@
 """The owner brings an agent in by e-mail and later lets them go, as people do it in Chromium."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import expect
 
 from tertulia.accounts.models import Member, Role
+from tertulia.conversations.models import Message, Sender
+from tertulia.conversations.services import message_post
+from tertulia.visitors.services import visitor_create
 from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
 AGENT_PASSWORD = "churros-con-chocolate-7"
+
+
+@pytest.fixture(autouse=True)
+def _no_channel_layer(request, settings):
+    """The test on a real ASGI server (`asgi_server`) keeps the channel layer: removing a member
+    reaches their open page over its socket. The others run on the WSGI live server."""
+    if "asgi_server" not in request.fixturenames:
+        settings.CHANNEL_LAYERS = {}
+
+
+def in_another_thread(function, **kwargs):
+    """Run a service away from Playwright's event loop, where publishing (async_to_sync) cannot."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, **kwargs).result()
 
 
 @pytest.fixture
@@ -25,9 +43,21 @@ def outbox(settings, tmp_path):
     return tmp_path
 
 
-def test_the_owner_invites_an_agent_who_joins_and_is_later_removed(
-    page, browser, live_server, owner, outbox
+def test_the_owner_invites_an_agent_who_joins_answers_and_is_later_removed(
+    browser, asgi_server, owner, bot, outbox
 ):
+    visitor = in_another_thread(
+        visitor_create, workspace=owner.workspace, bot=bot, name="Vera Visitor", engaged=True
+    )
+    in_another_thread(
+        message_post, visitor=visitor, sender=Sender.VISITOR, text="Do you open on Sundays?"
+    )
+
+    owner_context = browser.new_context(
+        base_url=asgi_server.url, viewport={"width": 1400, "height": 900}, locale="en-US"
+    )
+    owner_context.set_default_timeout(10_000)
+    page = owner_context.new_page()
     log_in(page, owner.user.email)
     page.get_by_role("link", name="Team").click()
     expect(page.get_by_role("heading", name="Team", level=1)).to_be_visible()
@@ -46,7 +76,7 @@ def test_the_owner_invites_an_agent_who_joins_and_is_later_removed(
     assert link.startswith(page.url.split("/team/")[0])
 
     bea_context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="en-US"
+        base_url=asgi_server.url, viewport={"width": 390, "height": 844}, locale="en-US"
     )
     bea_context.set_default_timeout(10_000)
     bea = bea_context.new_page()
@@ -67,25 +97,46 @@ def test_the_owner_invites_an_agent_who_joins_and_is_later_removed(
         expect(bea.get_by_text("This invitation was already used.")).to_be_visible()
         screenshot(bea, "team-link-used-phone")
 
+        # The new agent answers a visitor from the Visitors page.
+        bea.goto("/visitors/")
+        bea.locator(f'tr[data-visitor="{visitor.pk}"]').get_by_role("link").first.click()
+        panel = bea.get_by_role("complementary", name="Visitor details")
+        expect(panel.get_by_role("heading", name="Vera Visitor")).to_be_visible()
+        panel.get_by_role("link", name="Conversation").click()
+        expect(panel.get_by_text("Do you open on Sundays?")).to_be_visible()
+        reply = panel.get_by_label("Reply", exact=True)
+        reply.fill("Yes, from ten to two.")
+        panel.get_by_role("button", name="Send").click()
+        expect(panel.get_by_role("list", name="Conversation")).to_contain_text(
+            "Yes, from ten to two."
+        )
+        stored = Message.objects.get(visitor=visitor, sender=Sender.AGENT)
+        assert (stored.text, stored.agent.email) == ("Yes, from ten to two.", "bea@example.com")
+        expect(bea.locator("body[data-live]")).to_have_count(1)  # her dashboard socket is open
+
+        # A new role: her open page reloads by itself, with the menus of that role.
         page.reload()
         row = page.get_by_role("row").filter(has_text="bea@example.com")
         expect(row).to_contain_text("Agent")
         row.get_by_label("Role of Bea Bravo", exact=True).select_option("admin")
-        row.get_by_role("button", name="Change the role of Bea Bravo").click()
+        with bea.expect_navigation():
+            row.get_by_role("button", name="Change the role of Bea Bravo").click()
         expect(page.get_by_text("Bea Bravo is now Admin.")).to_be_visible()
         bea.goto("/bots/")
         expect(bea.get_by_role("heading", name="Bots")).to_be_visible()
+        expect(bea.locator("body[data-live]")).to_have_count(1)
 
+        # Removed: her open page leaves the dashboard at once, without her doing anything.
         page.get_by_role("button", name="Remove Bea Bravo").click()
         expect(page.get_by_text("Bea Bravo is no longer in this workspace.")).to_be_visible()
         expect(page.get_by_role("row").filter(has_text="bea@example.com")).to_have_count(0)
         screenshot(page, "team-removed")
         assert not Member.objects.filter(user__email="bea@example.com").exists()
-
-        bea.reload()  # her open page loses access at once
         bea.wait_for_url("**/login/**")
+        expect(bea.get_by_label("Password")).to_be_visible()
     finally:
         bea_context.close()
+        owner_context.close()
 
 
 def test_an_agent_sees_the_team_without_managing_it(page, owner, agent):

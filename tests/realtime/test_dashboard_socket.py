@@ -52,3 +52,48 @@ async def test_foreign_origin_is_refused():
     )
     connected, _ = await communicator.connect()
     assert not connected
+
+
+@pytest.mark.anyio
+@pytest.mark.django_db(transaction=True)
+async def test_removed_member_socket_closes_with_4401(owner, agent, other_owner):
+    """An owner removes an agent: the agent's open dashboard closes at once with 4401 (the page
+    then reloads to the login page); the owner's, and another workspace's, stay open."""
+    from asgiref.sync import sync_to_async
+
+    from tertulia.team.services import team_member_remove
+
+    sockets = {}
+    for name, member in (("agent", agent), ("owner", owner), ("other", other_owner)):
+        sockets[name] = WebsocketCommunicator(DashboardConsumer.as_asgi(), "/ws/dashboard/")
+        sockets[name].scope["user"] = member.user
+        assert (await sockets[name].connect())[0]
+
+    await sync_to_async(team_member_remove)(member=agent, actor=owner)
+
+    assert await sockets["agent"].receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": 4401,
+    }
+    assert await sockets["owner"].receive_nothing()
+    assert await sockets["other"].receive_nothing()
+    await sockets["owner"].disconnect()
+    await sockets["other"].disconnect()
+
+
+@pytest.mark.anyio
+@pytest.mark.django_db(transaction=True)
+async def test_role_change_closes_the_members_socket_so_the_page_reloads(owner, agent):
+    from asgiref.sync import sync_to_async
+
+    from tertulia.accounts.models import Role
+    from tertulia.team.services import team_member_set_role
+
+    communicator = WebsocketCommunicator(DashboardConsumer.as_asgi(), "/ws/dashboard/")
+    communicator.scope["user"] = agent.user
+    assert (await communicator.connect())[0]
+
+    await sync_to_async(team_member_set_role)(member=agent, role=Role.ADMIN, actor=owner)
+
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": 4401}

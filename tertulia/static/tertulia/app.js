@@ -293,12 +293,19 @@
     let delay = 1000;
     const open = () => {
       const socket = new WebSocket(url);
+      let opened = false;
       // data-live: the page hears changes as they happen.
-      socket.addEventListener("open", () => { delay = 1000; document.body.toggleAttribute("data-live", true); });
+      socket.addEventListener("open", () => { opened = true; delay = 1000; document.body.toggleAttribute("data-live", true); });
       socket.addEventListener("message", (event) => onDashboardEvent(JSON.parse(event.data)));
       socket.addEventListener("close", (event) => {
         document.body.toggleAttribute("data-live", false);
-        if (event.code === 4401) return; // logged out: nothing to listen to
+        if (event.code === 4401) {
+          // Removed from the workspace or given another role while the page was open: reload, to
+          // the login page or with the menus of the new role. Refused before it opened: logged
+          // out, nothing to listen to (and no reload, so never a loop).
+          if (opened) location.reload();
+          return;
+        }
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 30000);
       });
