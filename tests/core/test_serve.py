@@ -196,6 +196,17 @@ def test_sigterm_stops_the_server_and_its_worker_and_closes_sockets(serve):
     assert "Shutting down" in served.output()
 
 
+def test_the_worker_links_e_mails_to_the_port_the_server_serves_on(serve):
+    served = serve()
+    wait_for(lambda: len(served.processes()) == 2, 10, "the server and its worker")
+    urls = set()
+    for pid in served.processes():
+        environ = (Path("/proc") / str(pid) / "environ").read_bytes().split(b"\0")
+        urls |= {v.decode() for v in environ if v.startswith(b"TERTULIA_URL=")}
+    assert urls == {f"TERTULIA_URL=http://127.0.0.1:{served.port}"}
+    assert served.stop(signal.SIGTERM) == 0
+
+
 def test_sigint_stops_the_server_and_its_worker(serve):
     served = serve()
     wait_for(lambda: len(served.processes()) == 2, 10, "the server and its worker")

@@ -32,10 +32,14 @@ def _stop(signum, frame):
     raise Stop
 
 
-def start_worker() -> subprocess.Popen:
+def start_worker(*, site: str) -> subprocess.Popen:
     """`tertulia worker`, tied to this process, in a session of its own: Ctrl+C in a terminal
     reaches only the server, which then stops the worker with exactly one SIGTERM (a second
-    signal would cut short the task it is running)."""
+    signal would cut short the task it is running). The worker has no request to learn the
+    server's address from, so links in the e-mails it sends use `site` unless TERTULIA_URL is
+    set (`PORT=8200 make run` links to port 8200)."""
+    env = {**os.environ}
+    env.setdefault("TERTULIA_URL", site)
     return subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
         [
             sys.executable,
@@ -48,6 +52,7 @@ def start_worker() -> subprocess.Popen:
             "0",
         ],
         start_new_session=True,
+        env=env,
     )
 
 
@@ -83,7 +88,8 @@ class Command(BaseCommand):
         worker = None
         try:
             if not no_worker:
-                worker = start_worker()
+                shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+                worker = start_worker(site=f"http://{shown}:{port}")
             self.stdout.write(f"Tertulia is serving on http://{host}:{port}/ (Ctrl+C to stop)")
             uvicorn.run(
                 "tertulia.config.asgi:application",
