@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from tertulia.flows.engine import Problem
+from tertulia.flows.validation import Problem
 
 
 def describe(problem: Problem, labels: dict[str, str]) -> str:

@@ -16,6 +16,7 @@ from tertulia.flows.messages import describe
 from tertulia.flows.models import Bot
 from tertulia.flows.preview import preview_pass
 from tertulia.flows.services import bot_create, bot_update, flow_save
+from tertulia.flows.validation import validate
 from tertulia.visitors.choices import VisitorStatus
 
 
@@ -83,7 +84,7 @@ def _editor_context(request, bot: Bot, flow: dict, problems: list[str]) -> dict:
 
 def validation_messages(flow: dict) -> list[str]:
     labels = {n: str(node.get("label") or n) for n, node in engine.nodes_by_id(flow).items()}
-    return [describe(p, labels) for p in engine.validate(flow, tuple(VisitorStatus.values))]
+    return [describe(p, labels) for p in validate(flow, tuple(VisitorStatus.values))]
 
 
 @require_http_methods(["GET", "POST"])

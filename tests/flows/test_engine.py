@@ -21,8 +21,8 @@ from tertulia.flows.engine import (
     Submit,
     Text,
     advance,
-    validate,
 )
+from tertulia.flows.validation import validate
 
 FLOW = {
     "fallback": "sorry",
