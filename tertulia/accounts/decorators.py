@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -15,7 +16,8 @@ def member_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.member:
-            raise PermissionDenied("You are not a member of any workspace.")
+            # Removed from their last workspace, or it was deleted: say so, and offer to log out.
+            return render(request, "accounts/no_workspace.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

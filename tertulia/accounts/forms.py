@@ -153,6 +153,37 @@ class EmailChangeForm(forms.Form):
         return password
 
 
+class WorkspaceDeleteForm(forms.Form):
+    """The workspace's name typed out, and the owner's password: deleting cannot be undone."""
+
+    name = forms.CharField(label=_("The workspace's name"), strip=True)
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, workspace, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.workspace = workspace
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if name != self.workspace.name:
+            raise forms.ValidationError(
+                _("Type the name exactly as it is: %(name)s") % {"name": self.workspace.name},
+                code="name",
+            )
+        return name
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
+        return password
+
+
 class PasswordResetRequestForm(forms.Form):
     """The address a "Forgot your password?" link goes to, if it has an account."""
 

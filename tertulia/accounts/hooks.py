@@ -3,7 +3,8 @@ that need it.
 
 `accounts` knows no higher app: the dashboard socket (`realtime`) registers from its
 `AppConfig.ready` a hook that makes the member's open pages follow (removed: they leave at once;
-new role: they reload with the menus of that role).
+new role: they reload with the menus of that role), and `privacy` one that deletes a workspace's
+visitors in batches before the workspace itself goes.
 """
 
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from collections.abc import Callable
 AccessHook = Callable[..., None]
 
 _on_access_changed: list[AccessHook] = []
+_on_workspace_deleting: list[Callable[[int], None]] = []
 
 
 def on_access_changed(hook: AccessHook) -> None:
@@ -24,3 +26,16 @@ def access_changed(*, user_id: int, workspace_id: int) -> None:
     """Run the registered hooks for one user in one workspace."""
     for hook in _on_access_changed:
         hook(user_id=user_id, workspace_id=workspace_id)
+
+
+def on_workspace_deleting(hook: Callable[[int], None]) -> None:
+    """Call `hook(workspace_id)` before a workspace is deleted, outside any transaction, so a
+    large workspace's data can go in batches (registered once)."""
+    if hook not in _on_workspace_deleting:
+        _on_workspace_deleting.append(hook)
+
+
+def workspace_deleting(workspace_id: int) -> None:
+    """Run the registered hooks for a workspace about to be deleted."""
+    for hook in _on_workspace_deleting:
+        hook(workspace_id)

@@ -8,23 +8,40 @@ from tertulia.accounts.models import AuditEntry, Member, Workspace
 WORKSPACE_SESSION_KEY = "workspace_id"
 
 
-def member_for_user(*, user, workspace_id: int | None = None) -> Member | None:
-    """The membership a logged-in user works in: the one of `workspace_id` (their choice, kept
-    in the session) when they are still a member there, else their first; or None."""
+def memberships_of(*, user) -> list[Member]:
+    """Every membership of a user, oldest first, with its workspace (one query)."""
     if not user.is_authenticated:
-        return None
-    memberships = Member.objects.select_related("workspace", "user").filter(user=user)
-    if workspace_id is not None:
-        chosen = memberships.filter(workspace_id=workspace_id).first()
-        if chosen is not None:
-            return chosen
-    return memberships.order_by("created_at", "pk").first()
+        return []
+    return list(
+        Member.objects.select_related("workspace", "user")
+        .filter(user=user)
+        .order_by("created_at", "pk")
+    )
+
+
+def member_chosen(memberships: list[Member], workspace_id: int | None = None) -> Member | None:
+    """The membership a user works in: the one of `workspace_id` (their choice, kept in the
+    session) when they are still a member there, else their first; or None."""
+    for member in memberships:
+        if member.workspace_id == workspace_id:
+            return member
+    return memberships[0] if memberships else None
+
+
+def member_for_user(*, user, workspace_id: int | None = None) -> Member | None:
+    """`member_chosen` among all of a user's memberships."""
+    return member_chosen(memberships_of(user=user), workspace_id)
+
+
+def chosen_workspace(session) -> int | None:
+    """The workspace this session chose to work in, if any."""
+    chosen = session.get(WORKSPACE_SESSION_KEY) if session is not None else None
+    return chosen if isinstance(chosen, int) else None
 
 
 def member_for_session(*, user, session) -> Member | None:
     """`member_for_user` with the workspace chosen in this session (pages and the socket)."""
-    chosen = session.get(WORKSPACE_SESSION_KEY) if session is not None else None
-    return member_for_user(user=user, workspace_id=chosen if isinstance(chosen, int) else None)
+    return member_for_user(user=user, workspace_id=chosen_workspace(session))
 
 
 AUDIT_PAGE_SIZE = 50

@@ -5,6 +5,7 @@ transaction as the change. A member's own profile (name, language, time zone) is
 and is not audited: it changes nothing anyone else in the workspace can do or see of visitors.
 """
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tertulia.accounts.hooks import access_changed
+from tertulia.accounts.hooks import access_changed, workspace_deleting
 from tertulia.accounts.models import AuditAction, AuditEntry, Member, Role, User, Workspace
 from tertulia.core.updates import model_update
+
+logger = logging.getLogger(__name__)
 
 WORKSPACE_SETTINGS = ("name", "ip_storage", "retention_days")
 PROFILE_SETTINGS = ("name", "language", "timezone")
@@ -60,6 +63,22 @@ def workspace_update(*, workspace: Workspace, actor: User, data: Mapping[str, An
             changes=changes,
         )
     return workspace
+
+
+def workspace_delete(*, workspace: Workspace, actor: User) -> None:
+    """An owner deletes the workspace and everything in it: visitors and their conversations
+    (in batches, by the `on_workspace_deleting` hooks), bots, members, invitations and the audit
+    log. The members' logins stay (they may belong to other workspaces); their open pages of this
+    workspace leave at once. The server's log keeps one line: which workspace, who, when."""
+    if not Member.objects.filter(workspace=workspace, user=actor, role=Role.OWNER).exists():
+        raise ValidationError(_("Only an owner can delete the workspace."), code="not_owner")
+    workspace_deleting(workspace.pk)
+    with transaction.atomic():
+        user_ids = list(Member.objects.filter(workspace=workspace).values_list("user", flat=True))
+        workspace.delete()
+        for user_id in user_ids:
+            access_changed(user_id=user_id, workspace_id=workspace.pk)
+    logger.info("workspace %s deleted by user %s", workspace.pk, actor.pk)
 
 
 @transaction.atomic

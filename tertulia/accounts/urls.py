@@ -14,4 +14,5 @@ urlpatterns = [
     path("password/forgot/", views.password_forgot, name="password_forgot"),
     path("password/reset/<str:token>/", views.password_reset, name="password_reset"),
     path("workspace/", views.workspace_settings, name="workspace"),
+    path("workspace/delete/", views.workspace_delete_confirm, name="workspace_delete"),
 ]

@@ -2,9 +2,9 @@ import math
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,11 +25,12 @@ from tertulia.accounts.forms import (
     PasswordResetRequestForm,
     ProfileForm,
     SetPasswordForm,
+    WorkspaceDeleteForm,
     WorkspaceForm,
 )
 from tertulia.accounts.models import AuditAction, User
-from tertulia.accounts.selectors import audit_page
-from tertulia.accounts.services import profile_update, workspace_update
+from tertulia.accounts.selectors import WORKSPACE_SESSION_KEY, audit_page
+from tertulia.accounts.services import profile_update, workspace_delete, workspace_update
 from tertulia.core import ratelimit
 from tertulia.core.net import request_ip
 
@@ -236,8 +237,31 @@ def workspace_settings(request):
         "paged": before is not None,
         "kinds": AuditAction.choices,
         "kind": kind,
+        "may_delete": request.member.can("owners"),
     }
     return render(request, "accounts/workspace.html", context)
+
+
+@sensitive_post_parameters()
+@member_required
+def workspace_delete_confirm(request):
+    """Owners only: say what goes, ask for the name and the password, then delete. The member
+    lands in another of their workspaces, or on the login page when this was their only one."""
+    if not request.member.can("owners"):
+        raise PermissionDenied(_("Only an owner can delete the workspace."))
+    workspace = request.member.workspace
+    form = WorkspaceDeleteForm(request.user, workspace, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        name = workspace.name
+        workspace_delete(workspace=workspace, actor=request.user)
+        request.session.pop(WORKSPACE_SESSION_KEY, None)
+        if not request.user.memberships.exists():
+            logout(request)
+        messages.success(request, _("The workspace %(name)s is deleted.") % {"name": name})
+        return redirect("visitors:list")
+    context = {"form": form, "workspace": workspace}
+    status = 400 if form.errors else 200
+    return render(request, "accounts/workspace_delete.html", context, status=status)
 
 
 def _positive_int(text: str) -> int | None:

@@ -103,6 +103,17 @@ def _without(text: str, values: set[str]) -> str:
     return text
 
 
+def workspace_visitors_delete(workspace_id: int) -> int:
+    """Delete every visitor of a workspace about to be deleted, a batch per transaction (so a
+    workspace of a million visitors never holds one huge transaction); returns how many."""
+    count = 0
+    everyone = Visitor.objects.filter(workspace_id=workspace_id)
+    while ids := list(everyone.values_list("pk", flat=True)[:PURGE_BATCH]):
+        with transaction.atomic():
+            count += Visitor.objects.filter(pk__in=ids).delete()[1].get("visitors.Visitor", 0)
+    return count
+
+
 def visitors_purge_expired(*, now: datetime | None = None) -> int:
     """Delete visitors archived longer than their workspace keeps them; returns how many."""
     now = now or timezone.now()

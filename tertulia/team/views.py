@@ -56,11 +56,6 @@ def _team_page(request, form, status=200):
     workspace = request.member.workspace
     manages = request.member.can("team")
     context = {
-        "workspaces": list(
-            Member.objects.filter(user=request.user)
-            .select_related("workspace")
-            .order_by("workspace__name")
-        ),
         "members": team_members(workspace=workspace),
         "invitations": open_invitations(workspace=workspace) if manages else [],
         "form": form,

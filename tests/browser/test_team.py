@@ -11,6 +11,7 @@ from tertulia.conversations.models import Message, Sender
 from tertulia.conversations.services import message_post
 from tertulia.visitors.services import visitor_create
 from tests.browser.conftest import assert_accessible, log_in, screenshot
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -149,9 +150,8 @@ def test_an_agent_sees_the_team_without_managing_it(page, owner, agent):
     assert_accessible(page, "team-agent")
 
 
-def test_a_member_of_two_workspaces_switches_on_the_team_page(page, owner, other_owner):
+def test_a_member_of_two_workspaces_switches_from_the_top_bar(page, owner, other_owner):
     from tertulia.accounts.services import member_add
-    from tests.conftest import PASSWORD
 
     member_add(
         workspace=other_owner.workspace,
@@ -160,11 +160,41 @@ def test_a_member_of_two_workspaces_switches_on_the_team_page(page, owner, other
         role=Role.AGENT,
     )
     log_in(page, owner.user.email)
-    page.get_by_role("link", name="Team").click()
-    expect(page.get_by_role("heading", name="Your workspaces")).to_be_visible()
-    assert_accessible(page, "team-workspaces")
-    page.get_by_role("button", name="Work here, in Globex").click()
+    switcher = page.locator(".switcher")
+    switcher.locator("summary").click()
+    expect(switcher.get_by_text("Your workspaces")).to_be_visible()
+    screenshot(page, "workspace-switcher")
+    assert_accessible(page, "workspace-switcher")
+    switcher.get_by_role("button", name="Globex").click()
     page.wait_for_url("**/visitors/")
     expect(page.get_by_text("You are working in Globex.")).to_be_visible()
-    expect(page.locator(".workspace-name")).to_have_text("Globex")
+    expect(page.locator(".switcher summary")).to_contain_text("Globex")
     expect(page.get_by_role("link", name="Bots")).to_have_count(0)  # an agent there
+
+    # On a phone the switcher sits in the folded menu, one tap away.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator(".menu-button").click()
+    page.locator(".switcher summary").click()
+    screenshot(page, "workspace-switcher-phone")
+    page.locator(".switcher").get_by_role("button", name=owner.workspace.name).click()
+    expect(page.get_by_text(f"You are working in {owner.workspace.name}.")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_owner_deletes_the_workspace_after_typing_its_name(page, owner):
+    log_in(page, owner.user.email)
+    page.get_by_role("link", name="Workspace").click()
+    page.get_by_role("link", name="Delete workspace…").click()
+    expect(page.get_by_role("heading", name="Delete Acme?")).to_be_visible()
+    page.get_by_label("The workspace's name").fill("Acme Inc")
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete workspace").click()
+    expect(page.get_by_text("Type the name exactly as it is: Acme")).to_be_visible()
+    screenshot(page, "workspace-delete")
+    assert_accessible(page, "workspace-delete")
+    page.get_by_label("The workspace's name").fill("Acme")
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete workspace").click()
+    page.wait_for_url("**/login/**")
+    expect(page.get_by_text("The workspace Acme is deleted.")).to_be_visible()
+    assert not Member.objects.filter(pk=owner.pk).exists()

@@ -37,13 +37,12 @@ def one_line(records, status, text):
     assert "\n" not in logging.Formatter().format(record)
 
 
-def test_forbidden_not_found_and_too_many_are_one_line_each(db, refusals, settings, bot):
+def test_forbidden_not_found_and_too_many_are_one_line_each(db, refusals, settings, agent_client):
     from tertulia.accounts.models import User
 
-    client = Client()
-    client.force_login(User.objects.create_user("loner@x.test", PASSWORD))
-    assert client.get(reverse("accounts:profile")).status_code == 403
-    one_line(refusals(), 403, "Forbidden (Permission denied): /")
+    User.objects.create_user("loner@x.test", PASSWORD)
+    assert agent_client.get(reverse("accounts:workspace")).status_code == 403
+    one_line(refusals(), 403, "Forbidden (Permission denied): /workspace/")
 
     assert Client().get("/widget/no-such-bot/").status_code == 404
     one_line(refusals(), 404, "Not Found: /widget/no-such-bot/")
