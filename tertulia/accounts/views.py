@@ -35,6 +35,7 @@ from tertulia.core import ratelimit
 from tertulia.core.net import request_ip
 
 RESET_REQUESTS_PER_IP = "password_reset_per_ip"
+RESET_EMAILS_PER_ADDRESS = "password_reset_per_address"
 
 
 class LoginView(auth_views.LoginView):
@@ -152,7 +153,9 @@ def email_confirm(request, token: str):
 @never_cache
 def password_forgot(request):
     """Ask for a reset link. The answer is the same whether or not the address has an account;
-    each IP address may ask a few times in a while (`password_reset_per_ip`)."""
+    each IP address may ask a few times in a while (`password_reset_per_ip`), and one address
+    gets a few e-mails in a while whoever asks (`password_reset_per_address`: over it, nothing
+    is sent and the answer stays the same, so it tells nothing about the address either)."""
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         wait = ratelimit.hit(RESET_REQUESTS_PER_IP, request_ip(request))
@@ -172,7 +175,7 @@ def password_forgot(request):
             return response
         email = form.cleaned_data["email"]
         user = User.objects.filter(email__iexact=email, is_active=True).first()
-        if user is not None:
+        if user is not None and not ratelimit.hit(RESET_EMAILS_PER_ADDRESS, user.email.lower()):
             token = links.token_make(purpose=links.PASSWORD_RESET, user=user)
             account_email_send(
                 to=user.email,

@@ -227,6 +227,7 @@ RATE_LIMITS = _rate_limits(
         "typing_per_visitor": (30, 60),  # typing signals per visitor (over it: dropped, or 429)
         "pages_per_visitor": (30, 60),  # page changes a visitor reports (over it: dropped)
         "password_reset_per_ip": (5, 15 * 60),  # "Forgot your password?" requests per IP address
+        "password_reset_per_address": (3, 60 * 60),  # reset e-mails sent to one address
     },
     os.environ,
 )

@@ -209,6 +209,17 @@ def test_reset_requests_are_throttled_per_ip_address(owner, settings):
     assert ask_for_reset("owner@acme.test", Client(REMOTE_ADDR="203.0.113.8")).status_code == 200
 
 
+def test_one_address_gets_a_few_reset_emails_whoever_asks(owner, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "password_reset_per_address": (2, 3600)}
+    answers = [
+        ask_for_reset("Owner@acme.test", Client(REMOTE_ADDR=f"203.0.113.{n}")) for n in range(4)
+    ]
+    # The same answer every time, but only two e-mails reach the inbox.
+    assert {response.status_code for response in answers} == {200}
+    assert all("If an account exists" in response.content.decode() for response in answers)
+    assert len(mail.outbox) == 2
+
+
 def test_reset_link_sets_a_new_password_and_logs_in_once(owner):
     elsewhere = logged_in("owner@acme.test")
     ask_for_reset("owner@acme.test")
