@@ -174,6 +174,7 @@ class AuditAction(models.TextChoices):
     INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
     INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
     OWNERSHIP_HANDED_OVER = "ownership_handed_over", _("Ownership handed over")
+    VISITOR_ASSIGNED = "visitor_assigned", _("Conversation assigned")
 
 
 class AuditEntry(models.Model):

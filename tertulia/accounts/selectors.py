@@ -44,6 +44,27 @@ def member_for_session(*, user, session) -> Member | None:
     return member_for_user(user=user, workspace_id=chosen_workspace(session))
 
 
+def members_by_name(*, workspace_id: int) -> list[Member]:
+    """A workspace's members by name, with their users (whom a conversation can be assigned)."""
+    return list(
+        Member.objects.filter(workspace_id=workspace_id)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    )
+
+
+def member_in(*, workspace_id: int, member_id: object) -> Member | None:
+    """The member `member_id` (as typed in a form) of this workspace, or None."""
+    text = str(member_id)
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        return None
+    return (
+        Member.objects.select_related("user")
+        .filter(workspace_id=workspace_id, pk=int(text))
+        .first()
+    )
+
+
 AUDIT_PAGE_SIZE = 50
 
 

@@ -1,6 +1,7 @@
 """The bot's side of a conversation: the flow engine decides, these services apply its effects."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.conversations.services import message_post, visitor_set_status
@@ -121,8 +122,10 @@ def live_chat_request(*, visitor: Visitor) -> None:
     """The flow asks for a person: members are told, the bot waits."""
     if visitor.live_chat:
         return
-    visitor.live_chat = LiveChat.REQUESTED
-    Visitor.objects.filter(pk=visitor.pk).update(live_chat=LiveChat.REQUESTED)
+    visitor.live_chat, visitor.waiting_since = LiveChat.REQUESTED, timezone.now()
+    Visitor.objects.filter(pk=visitor.pk).update(
+        live_chat=LiveChat.REQUESTED, waiting_since=visitor.waiting_since
+    )
     notify_live_chat_requested(visitor=visitor)
     publish_on_commit(
         workspace_id=visitor.workspace_id,

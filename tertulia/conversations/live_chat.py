@@ -1,10 +1,15 @@
-"""Live chat: an agent takes a conversation from the bot, replies, and hands it back."""
+"""Live chat: a member takes a conversation from the bot, replies, and hands it back.
+
+Taking a live chat over makes it the taker's conversation; replying makes it the replier's when
+it was nobody's (`conversations.assignment`). Handing it back to the bot keeps the assignee.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tertulia.accounts.models import User
+from tertulia.accounts.models import Member, User
+from tertulia.conversations.assignment import visitor_assign
 from tertulia.conversations.flow_runner import flow_advance, widget_state
 from tertulia.conversations.models import Message, Sender
 from tertulia.conversations.services import conversation_mark_read, message_post
@@ -26,10 +31,15 @@ def _locked(visitor: Visitor) -> Visitor:
 
 
 @transaction.atomic
-def live_chat_take(*, visitor: Visitor, agent: User) -> Visitor:
-    """`agent` handles the visitor from now on; the bot pauses (and forgets a pending question)."""
+def live_chat_take(*, visitor: Visitor, member: Member, assign: bool = True) -> Visitor:
+    """`member` talks to the visitor from now on; the bot pauses (and forgets a pending
+    question), and the visitor stops waiting. With `assign`, it becomes `member`'s conversation;
+    without, only when it was nobody's."""
     locked = _locked(visitor)
-    if locked.live_chat == LiveChat.ACTIVE and locked.agent_id == agent.pk:
+    visitor_assign(
+        visitor=locked, assignee=member, actor=member.user, only_if_unassigned=not assign
+    )
+    if locked.live_chat == LiveChat.ACTIVE:
         return locked
     cursor = engine.Cursor.from_json(locked.flow_cursor)
     if cursor.waiting != engine.WAIT_PERSON:
@@ -38,23 +48,24 @@ def live_chat_take(*, visitor: Visitor, agent: User) -> Visitor:
         )
         locked.flow_cursor = paused.to_json()
     locked.live_chat = LiveChat.ACTIVE
-    locked.agent = agent
-    locked.save(update_fields=["live_chat", "agent", "flow_cursor"])
+    locked.waiting_since = None
+    locked.save(update_fields=["live_chat", "waiting_since", "flow_cursor"])
     publish_on_commit(
         workspace_id=locked.workspace_id,
         event=events.LIVE_CHAT_ASSIGNED,
-        data={"visitor": locked.pk, "agent": agent.pk},
+        data={"visitor": locked.pk, "agent": member.user_id},
     )
     publish_to_visitor_on_commit(
         visitor_id=locked.pk,
-        data={"type": "state", "state": widget_state(locked), "agent": agent.public_name},
+        data={"type": "state", "state": widget_state(locked), "agent": member.user.public_name},
     )
     return locked
 
 
 @transaction.atomic
-def live_chat_reply(*, visitor: Visitor, agent: User, text: str) -> Message:
-    """An agent's message to the visitor; replying takes the conversation over from the bot."""
+def live_chat_reply(*, visitor: Visitor, member: Member, text: str) -> Message:
+    """A member's message to the visitor; replying takes the conversation over from the bot
+    (and makes it the replier's if it was nobody's)."""
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write a reply first."))
@@ -62,25 +73,25 @@ def live_chat_reply(*, visitor: Visitor, agent: User, text: str) -> Message:
         raise ValidationError(
             _("Replies can be up to %(max)s characters long."), params={"max": MESSAGE_MAX}
         )
-    locked = live_chat_take(visitor=visitor, agent=agent)
-    message = message_post(visitor=locked, sender=Sender.AGENT, text=text, agent=agent)
+    locked = live_chat_take(visitor=visitor, member=member, assign=False)
+    message = message_post(visitor=locked, sender=Sender.AGENT, text=text, agent=member.user)
     conversation_mark_read(visitor=locked)
     return message
 
 
 @transaction.atomic
-def live_chat_end(*, visitor: Visitor, agent: User) -> None:
+def live_chat_end(*, visitor: Visitor, member: Member) -> None:
     """Hand the conversation back to the bot, which goes on from its live chat node."""
     locked = _locked(visitor)
     if not locked.live_chat:
         return
     locked.live_chat = LiveChat.NONE
-    locked.agent = None
-    locked.save(update_fields=["live_chat", "agent"])
+    locked.waiting_since = None
+    locked.save(update_fields=["live_chat", "waiting_since"])
     publish_on_commit(
         workspace_id=locked.workspace_id,
         event=events.LIVE_CHAT_ENDED,
-        data={"visitor": locked.pk, "agent": agent.pk},
+        data={"visitor": locked.pk, "agent": member.user_id},
     )
     if locked.bot is not None:
         flow_advance(visitor=locked, bot=locked.bot, event=engine.LiveChatEnded())

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tertulia.accounts.models import Workspace
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.models import Visitor
+from tertulia.visitors.models import PREVIEW_MAX, Visitor
 
 
 class Sender(models.TextChoices):
@@ -23,11 +23,12 @@ class MessageKind(models.TextChoices):
     FORM = "form", _("Form asked")
     FORM_SUBMISSION = "form_submission", _("Form submitted")
     STATUS_CHANGE = "status_change", _("Status change")
+    ASSIGNMENT = "assignment", _("Assignment")
     NOTE = "note", _("Note")
 
 
 # Lines for members only: never sent to the widget, an e-mail or a webhook.
-MEMBERS_ONLY_KINDS = (MessageKind.STATUS_CHANGE, MessageKind.NOTE)
+MEMBERS_ONLY_KINDS = (MessageKind.STATUS_CHANGE, MessageKind.ASSIGNMENT, MessageKind.NOTE)
 
 
 def counts_as_message(*, sender: str, kind: str) -> bool:
@@ -55,6 +56,8 @@ class Message(models.Model):
       form             {"fields": [{"name", "label", "type", "required"}]}
       form_submission  {"fields": [{"name", "label", "value"}]}
       status_change    {"from": status, "to": status, "node": str | null}
+      assignment       {"to": member id | null, "name": their name then, "auto": bool}
+                       (`agent` is who assigned; none with "auto": the workspace's round robin)
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -87,6 +90,19 @@ class Message(models.Model):
     def visible_to_visitor(self) -> bool:
         """Status changes and notes are for members only."""
         return self.kind not in MEMBERS_ONLY_KINDS
+
+    @property
+    def preview(self) -> str:
+        """The message in one line of plain text, as the Visitors list shows the last one."""
+        match self.kind:
+            case MessageKind.OPTION_CHOICE:
+                text = self.payload.get("label") or self.text
+            case MessageKind.FORM_SUBMISSION:
+                values = (str(field.get("value") or "") for field in self.payload.get("fields", []))
+                text = " · ".join(value for value in values if value)
+            case _:
+                text = self.text
+        return " ".join(str(text).split())[:PREVIEW_MAX]
 
     def widget_json(self) -> dict:
         """What the widget receives; plain data, rendered there as text, never as markup."""

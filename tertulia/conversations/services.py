@@ -55,6 +55,8 @@ def message_post(
     updates = {}
     if counts_as_message(sender=sender, kind=kind):
         updates["message_count"] = F("message_count") + 1
+        updates["last_message_at"] = now
+        updates["last_message_text"] = message.preview
     if sender == Sender.VISITOR:
         updates["last_seen_at"] = now
         updates["unread"] = F("unread") + 1

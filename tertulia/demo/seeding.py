@@ -20,7 +20,7 @@ from tertulia.conversations.models import (
 )
 from tertulia.flows.models import Bot
 from tertulia.geo.device import parse_device
-from tertulia.visitors.choices import DeviceType, VisitorStatus
+from tertulia.visitors.choices import DeviceType, LiveChat, VisitorStatus
 from tertulia.visitors.models import PageView, Visitor
 from tertulia.visitors.services import allocate_visitor_numbers
 from tertulia.visitors.text import fold
@@ -332,7 +332,8 @@ def seed_visitors(
 ) -> int:
     """Create `count` visitors with conversations in `workspace`; returns how many were made."""
     rng = random.Random(seed)
-    agent = Member.objects.filter(workspace=workspace).select_related("user").first()
+    members = list(Member.objects.filter(workspace=workspace).select_related("user"))
+    agent = members[0] if members else None
     agent_user = agent.user if agent else None
     now = timezone.now()
     made = 0
@@ -412,9 +413,21 @@ def seed_visitors(
                 conversation = _conversation(
                     visitor, messages_per_visitor, rng, agent_user, payloads
                 )
-                visitor.message_count = sum(
-                    counts_as_message(sender=m.sender, kind=m.kind) for m in conversation
-                )
+                said = [m for m in conversation if counts_as_message(sender=m.sender, kind=m.kind)]
+                visitor.message_count = len(said)
+                if said:
+                    visitor.last_message_at, visitor.last_message_text = (
+                        said[-1].created_at,
+                        said[-1].preview,
+                    )
+                # Most conversations someone talked in belong to a member; a few wait for one.
+                if members and visitor.engaged and rng.random() < 0.6:
+                    visitor.assignee = rng.choice(members)
+                elif visitor.engaged and visitor.status == VisitorStatus.NEW and rng.random() < 0.1:
+                    visitor.live_chat, visitor.waiting_since = (
+                        LiveChat.REQUESTED,
+                        (visitor.last_message_at or visitor.created_at),
+                    )
                 messages.extend(conversation)
             Visitor.objects.bulk_create(visitors, batch_size=BATCH)
             Message.objects.bulk_create(messages, batch_size=BATCH)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:visitor_id>/", views.visitor_detail, name="detail"),
     path("<int:visitor_id>/panel/", views.visitor_panel, name="panel"),
     path("<int:visitor_id>/status/", views.visitor_status, name="status"),
+    path("<int:visitor_id>/assign/", views.visitor_assign_to, name="assign"),
     path("<int:visitor_id>/delete/", views.visitor_delete_confirm, name="delete"),
     path("<int:visitor_id>/anonymise/", views.visitor_anonymise_confirm, name="anonymise"),
     path("<int:visitor_id>/messages/", views.visitor_messages, name="messages"),

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tertulia.accounts.decorators import manager_required, member_required
+from tertulia.accounts.selectors import member_in, members_by_name
+from tertulia.conversations.assignment import visitor_assign
 from tertulia.conversations.live_chat import (
     agent_typing,
     live_chat_end,
@@ -43,7 +45,8 @@ def _visitor_or_404(request, visitor_id: int) -> Visitor:
 
 
 def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
-    """What the panel and the full page show of one visitor."""
+    """What the panel and the full page show of one visitor (and the members it can be
+    assigned to)."""
     tab = tab if tab in PANEL_TABS else "info"
     needs_conversation = layout == "page" or tab == "conversation"
     needs_info = layout == "page" or tab == "info"
@@ -58,6 +61,7 @@ def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
         "history": status_history(visitor=visitor) if needs_info else [],
         "pages": selectors.visitor_page_views(visitor=visitor) if needs_info else [],
         "conversation": conversation_slice(visitor=visitor) if needs_conversation else None,
+        "teammates": members_by_name(workspace_id=visitor.workspace_id),
     }
 
 
@@ -66,6 +70,7 @@ def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
 def visitor_list(request):
     """The list. Renders the whole page, or only #results when htmx asks for it."""
     filters, errors = VisitorFilters.from_query(request.GET)
+    filters = filters.seen_by(request.member.pk)
     workspace = request.member.workspace
     page = selectors.visitor_list_page(workspace=workspace, filters=filters)
     context = {
@@ -79,6 +84,7 @@ def visitor_list(request):
         return render(request, "visitors/list.html#results", context)
     context["form"] = VisitorFilterForm(initial=filters.__dict__)
     context["countries"] = selectors.visitor_countries(workspace=workspace)
+    context["teammates"] = members_by_name(workspace_id=workspace.pk)
     open_id = request.GET.get("open", "")
     if open_id:
         if not open_id.isdigit():
@@ -151,27 +157,57 @@ def visitor_status(request, visitor_id: int):
     visitor = _visitor_or_404(request, visitor_id)
     status = request.POST.get("status", "")
     if status not in VisitorStatus.values:
-        return HttpResponse(
-            _("Unknown status."), status=400, content_type="text/plain; charset=utf-8"
-        )
+        return _bad_request(_("Unknown status."))
     changed = visitor_set_status(visitor=visitor, status=status, actor=request.user)
+    said = _("%(visitor)s is now %(status)s.") % {
+        "visitor": visitor.display_name,
+        "status": VisitorStatus(status).label,
+    }
+    return _detail_changed(request, visitor, changed=bool(changed), said=said)
+
+
+@require_POST
+@member_required
+def visitor_assign_to(request, visitor_id: int):
+    """Assign the conversation to a member of the workspace (`assignee`: their member id), or
+    to nobody (empty); from the panel or the full page."""
+    visitor = _visitor_or_404(request, visitor_id)
+    choice = request.POST.get("assignee", "")
+    assignee = None
+    if choice:
+        assignee = member_in(workspace_id=visitor.workspace_id, member_id=choice)
+        if assignee is None:
+            return _bad_request(_("No such member in this workspace."))
+    changed = visitor_assign(visitor=visitor, assignee=assignee, actor=request.user)
+    if assignee is None:
+        said = _("%(visitor)s is assigned to nobody.") % {"visitor": visitor.display_name}
+    else:
+        said = _("%(visitor)s is assigned to %(member)s.") % {
+            "visitor": visitor.display_name,
+            "member": assignee.user,
+        }
+    return _detail_changed(request, visitor, changed=changed, said=said)
+
+
+def _bad_request(text: str) -> HttpResponse:
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _detail_changed(request, visitor: Visitor, *, changed: bool, said: str) -> HttpResponse:
+    """After a change from the panel or the full page: htmx gets the detail again (and the list
+    refreshes); a plain form post goes back where it came from with `said` as a message."""
     if request.htmx:
         layout = "page" if request.POST.get("layout") == "page" else "panel"
         tab = request.GET.get("panel", "info")
+        visitor = _visitor_or_404(request, visitor.pk)
         response = render(
-            request,
-            "visitors/_detail.html",
-            _detail_context(visitor, layout=layout, tab=tab),
+            request, "visitors/_detail.html", _detail_context(visitor, layout=layout, tab=tab)
         )
         if changed:
             response["HX-Trigger"] = HX_REFRESH_LIST
         return response
     if changed:
-        messages.success(
-            request,
-            _("%(visitor)s is now %(status)s.")
-            % {"visitor": visitor.display_name, "status": VisitorStatus(status).label},
-        )
+        messages.success(request, said)
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("visitors:detail", args=[visitor.pk])
@@ -185,9 +221,7 @@ def visitor_messages(request, visitor_id: int):
     visitor = _visitor_or_404(request, visitor_id)
     before = request.GET.get("before", "")
     if not before.isdigit():
-        return HttpResponse(
-            _("Bad message cursor."), status=400, content_type="text/plain; charset=utf-8"
-        )
+        return _bad_request(_("Bad message cursor."))
     return render(
         request,
         "visitors/_messages.html",
@@ -221,7 +255,7 @@ def visitor_reply(request, visitor_id: int):
     """An agent's reply; replying takes the conversation over from the bot."""
     visitor = _visitor_or_404(request, visitor_id)
     try:
-        live_chat_reply(visitor=visitor, agent=request.user, text=request.POST.get("text", ""))
+        live_chat_reply(visitor=visitor, member=request.member, text=request.POST.get("text", ""))
     except ValidationError as error:
         response = _conversation_response(request, visitor, error=" ".join(error.messages))
         response.status_code = 400 if not request.htmx else 200
@@ -237,9 +271,9 @@ def visitor_live_chat(request, visitor_id: int):
     """Take the conversation from the bot, or hand it back ("End live chat")."""
     visitor = _visitor_or_404(request, visitor_id)
     if request.POST.get("action") == "end":
-        live_chat_end(visitor=visitor, agent=request.user)
+        live_chat_end(visitor=visitor, member=request.member)
     else:
-        live_chat_take(visitor=visitor, agent=request.user)
+        live_chat_take(visitor=visitor, member=request.member)
     response = _conversation_response(request, visitor)
     response["HX-Trigger"] = HX_REFRESH_LIST
     return response
@@ -269,6 +303,7 @@ def visitor_export(request, fmt: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404(_("Unknown export format."))
     filters, _errors = VisitorFilters.from_query(request.GET)
+    filters = filters.seen_by(request.member.pk)
     workspace = request.member.workspace
     export_all = request.GET.get("scope") == "all"
     if export_all:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tertulia.accounts.models import AuditAction, User, Workspace
 from tertulia.accounts.services import audit
-from tertulia.conversations.models import Message, MessageKind
+from tertulia.conversations.models import Message, MessageKind, counts_as_message
 from tertulia.notifications.models import Delivery, Notification
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit
@@ -82,6 +82,8 @@ def visitor_anonymise(*, visitor: Visitor, actor: User | None) -> None:
     visitor.ip = visitor.token_hash = None
     visitor.attributes = {k: v for k, v in visitor.attributes.items() if k in kept}
     visitor.anonymised_at = timezone.now()
+    said = [m for m in messages if counts_as_message(sender=m.sender, kind=m.kind)]
+    visitor.last_message_text = said[-1].preview if said else ""
     visitor.save()
     audit(
         workspace_id=visitor.workspace_id,

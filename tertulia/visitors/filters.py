@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, fields, replace
 
 from django import forms
+from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -18,14 +19,42 @@ SORTS = {
     "created": (F("created_at").asc(), F("id").asc()),
     "name": (F("name").asc(nulls_last=True), F("id").asc()),
     "-name": (F("name").desc(nulls_last=True), F("id").desc()),
+    "-activity": (F("last_message_at").desc(nulls_last=True), F("id").desc()),
+    "activity": (F("last_message_at").asc(nulls_first=True), F("id").asc()),
 }
+# "Waiting for a person" always shows who has waited longest first.
+WAITING_ORDER = (F("waiting_since").asc(), F("id").asc())
 PAGE_SIZES = (25, 50, 100)
+
+
+class InboxView(models.TextChoices):
+    """Whose conversations the list shows; combines with the status tabs and every filter."""
+
+    ALL = "all", _("All")
+    MINE = "mine", _("Mine")
+    UNASSIGNED = "unassigned", _("Unassigned")
+    WAITING = "waiting", _("Waiting for a person")
+
+    def condition(self, me: int | None) -> Q:
+        """The visitors of this view, for the member whose id is `me`."""
+        match self:
+            case InboxView.MINE:
+                return Q(assignee_id=me) if me is not None else Q(pk__in=[])
+            case InboxView.UNASSIGNED:
+                return Q(assignee__isnull=True)
+            case InboxView.WAITING:
+                return Q(waiting_since__isnull=False)
+        return Q()
 
 
 class VisitorFilterForm(forms.Form):
     """Validates the query string; a bad value is reported and then ignored, never a 500."""
 
     status = forms.ChoiceField(choices=VisitorStatus.choices, required=False)
+    view = forms.ChoiceField(choices=InboxView.choices, required=False)
+    assignee = forms.IntegerField(
+        label=_("Assigned to"), min_value=1, max_value=10**18, required=False
+    )
     q = forms.CharField(max_length=200, required=False, strip=True)
     name = forms.CharField(label=_("Name"), max_length=200, required=False, strip=True)
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False, strip=True)
@@ -66,6 +95,7 @@ class VisitorFilters:
     """Everything that selects and orders the visitors shown on one page."""
 
     status: str = VisitorStatus.NEW
+    view: str = InboxView.ALL
     q: str = ""
     name: str = ""
     email: str = ""
@@ -76,11 +106,15 @@ class VisitorFilters:
     started_from: dt.date | None = None
     started_to: dt.date | None = None
     engaged: bool = False
+    # A member's id: their conversations only.
+    assignee: int | None = None
     # Test conversations started from the flow editor, which the list leaves out otherwise.
     preview: bool = False
     sort: str = "-created"
     per_page: int = PAGE_SIZES[0]
     page: int = 1
+    # Who is looking (a member's id), which "Mine" means; set by the view, not the URL.
+    me: int | None = None
 
     @classmethod
     def from_query(cls, query: QueryDict) -> tuple["VisitorFilters", dict]:
@@ -104,9 +138,18 @@ class VisitorFilters:
     def with_page(self, page: int) -> "VisitorFilters":
         return replace(self, page=page)
 
-    def apply(self, queryset: QuerySet) -> QuerySet:
-        """Narrow a visitor queryset by every filter except the status tab."""
+    def seen_by(self, member_id: int) -> "VisitorFilters":
+        """These filters for the member whose id is given ("Mine" is theirs)."""
+        return replace(self, me=member_id)
+
+    def apply(self, queryset: QuerySet, *, view: bool = True) -> QuerySet:
+        """Narrow a visitor queryset by every filter except the status tab (and the view, with
+        `view=False`: to count each view)."""
         conditions = Q(is_preview=self.preview)
+        if view:
+            conditions &= InboxView(self.view).condition(self.me)
+        if self.assignee is not None:
+            conditions &= Q(assignee_id=self.assignee)
         if self.q:
             conditions &= Q(search_text__contains=search_term(self.q))
         if self.name:
@@ -131,7 +174,7 @@ class VisitorFilters:
 
     @property
     def ordering(self) -> tuple:
-        return SORTS[self.sort]
+        return WAITING_ORDER if self.view == InboxView.WAITING else SORTS[self.sort]
 
 
 DEFAULTS = VisitorFilters()
@@ -147,6 +190,7 @@ FILTER_FIELDS = (
     "started_from",
     "started_to",
     "engaged",
+    "assignee",
     "preview",
 )
 

@@ -1,15 +1,16 @@
 """The visitor: one person who opened a bot's widget."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tertulia.accounts.models import Workspace
+from tertulia.accounts.models import Member, Workspace
 from tertulia.visitors.choices import DeviceType, LiveChat, VisitorStatus
 from tertulia.visitors.text import digits, search_text_for
 
 # How a visitor who has not given a name is shown.
 UNNAMED = _("Visitor #%(number)s")
+# How much of the last message the list keeps.
+PREVIEW_MAX = 200
 
 
 class Visitor(models.Model):
@@ -61,13 +62,19 @@ class Visitor(models.Model):
     # The widget: the hash of the token the visitor's browser keeps, and where it is in the flow.
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     flow_cursor = models.JSONField(default=dict, blank=True)
-    # Live chat: requested by the flow or taken by an agent; the bot is paused meanwhile.
+    # Live chat: requested by the flow or taken by a member; the bot is paused meanwhile.
     live_chat = models.CharField(
         _("live chat"), max_length=10, choices=LiveChat.choices, blank=True, default=""
     )
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    # Since when the visitor waits for a person: the flow asked and no member answered yet.
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    # The member whose conversation this is (none: unassigned). A removed member's go back.
+    assignee = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The last message the bot, the visitor or an agent wrote (`Message.preview`), for the list.
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    last_message_text = models.CharField(max_length=PREVIEW_MAX, blank=True)
     # Started from the flow editor's "Try it" by a member: a test conversation, kept out of the
     # list and its counts unless asked for.
     is_preview = models.BooleanField(_("test conversation"), default=False)
@@ -95,6 +102,22 @@ class Visitor(models.Model):
             # The list sorted by name.
             models.Index(
                 fields=["workspace", "is_preview", "status", "name", "id"], name="visitor_tab_name"
+            ),
+            # The list sorted by last activity.
+            models.Index(
+                fields=["workspace", "is_preview", "status", "last_message_at", "id"],
+                name="visitor_tab_activity",
+            ),
+            # Mine, Unassigned (assignee NULL) and the assignee filter, newest first.
+            models.Index(
+                fields=["workspace", "is_preview", "status", "assignee", "created_at", "id"],
+                name="visitor_tab_assignee",
+            ),
+            # Waiting for a person, oldest first.
+            models.Index(
+                fields=["workspace", "is_preview", "status", "waiting_since", "id"],
+                name="visitor_tab_waiting",
+                condition=models.Q(waiting_since__isnull=False),
             ),
             # Date range across tabs (the tab counts) and location filters. Contains-searches on
             # name, e-mail, phone and the search box use trigram indexes on PostgreSQL (migration).

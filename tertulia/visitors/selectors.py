@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 
 from tertulia.accounts.models import Workspace
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.filters import VisitorFilters
+from tertulia.visitors.filters import InboxView, VisitorFilters
 from tertulia.visitors.models import PageView, Visitor
 
 # The columns the list and the exports read; the rest of a visitor stays in the database.
@@ -26,6 +26,12 @@ LIST_COLUMNS = (
     "unread",
     "live_chat",
     "is_preview",
+    "waiting_since",
+    "last_message_at",
+    "last_message_text",
+    "assignee",
+    "assignee__user__name",
+    "assignee__user__email",
 )
 
 
@@ -35,6 +41,7 @@ class VisitorPage:
 
     rows: list[Visitor]
     counts: dict[str, int]
+    view_counts: dict[str, int]
     filters: VisitorFilters
     number: int
     num_pages: int
@@ -47,6 +54,11 @@ class VisitorPage:
     def tabs(self) -> list[tuple[VisitorStatus, int]]:
         """Each status tab with its count, in pipeline order."""
         return [(status, self.counts[status.value]) for status in VisitorStatus]
+
+    @property
+    def views(self) -> list[tuple[InboxView, int]]:
+        """Each view with how many visitors of the current tab it holds under the filters."""
+        return [(view, self.view_counts[view.value]) for view in InboxView]
 
     @property
     def total_all_tabs(self) -> int:
@@ -79,17 +91,41 @@ def visitor_filtered(*, workspace: Workspace, filters: VisitorFilters) -> QueryS
     return filters.apply(Visitor.objects.filter(workspace=workspace))
 
 
-def visitor_tab_counts(*, workspace: Workspace, filters: VisitorFilters) -> dict[str, int]:
-    """How many visitors each status tab holds under the filters: one grouped query."""
+@dataclass(frozen=True)
+class VisitorCounts:
+    """How many visitors match the filters, per status tab (in the chosen view) and per view
+    (in the chosen tab)."""
+
+    tabs: dict[str, int]
+    views: dict[str, int]
+
+
+def visitor_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
+    """The tab counts and the view counts in one grouped query: per status, how many visitors
+    each view holds."""
     grouped = (
-        visitor_filtered(workspace=workspace, filters=filters)
+        filters.apply(Visitor.objects.filter(workspace=workspace), view=False)
         .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
+        .values("status")
+        .annotate(
+            **{
+                view.value: Count("id", filter=view.condition(filters.me) or None)
+                for view in InboxView
+            }
+        )
     )
-    counts = dict.fromkeys(VisitorStatus.values, 0)
-    counts.update(dict(grouped))
-    return counts
+    by_status = {row["status"]: row for row in grouped}
+    tabs = {
+        status: by_status.get(status, {}).get(filters.view, 0) for status in VisitorStatus.values
+    }
+    current = by_status.get(filters.status, {})
+    views = {view: current.get(view, 0) for view in InboxView.values}
+    return VisitorCounts(tabs=tabs, views=views)
+
+
+def visitor_tab_counts(*, workspace: Workspace, filters: VisitorFilters) -> dict[str, int]:
+    """How many visitors each status tab holds under the filters and the view."""
+    return visitor_counts(workspace=workspace, filters=filters).tabs
 
 
 def visitor_matching(*, workspace: Workspace, filters: VisitorFilters) -> QuerySet[Visitor]:
@@ -98,13 +134,15 @@ def visitor_matching(*, workspace: Workspace, filters: VisitorFilters) -> QueryS
         visitor_filtered(workspace=workspace, filters=filters)
         .filter(status=filters.status)
         .order_by(*filters.ordering)
+        .select_related("assignee__user")
         .only(*LIST_COLUMNS)
     )
 
 
 def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> VisitorPage:
-    """The rows of the requested page and the tab counts (two queries in all)."""
-    counts = visitor_tab_counts(workspace=workspace, filters=filters)
+    """The rows of the requested page, the tab counts and the view counts (two queries)."""
+    counted = visitor_counts(workspace=workspace, filters=filters)
+    counts, view_counts = counted.tabs, counted.views
     per_page = filters.per_page
     num_pages = max(1, math.ceil(counts[filters.status] / per_page))
     number = min(filters.page, num_pages)
@@ -113,6 +151,7 @@ def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> Visit
     return VisitorPage(
         rows=rows,
         counts=counts,
+        view_counts=view_counts,
         filters=filters.with_page(number),
         number=number,
         num_pages=num_pages,
@@ -121,7 +160,9 @@ def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> Visit
 
 def visitor_get(*, workspace: Workspace, visitor_id: int) -> Visitor:
     """One visitor of this workspace; raises Visitor.DoesNotExist for any other."""
-    return Visitor.objects.select_related("bot").get(workspace=workspace, pk=visitor_id)
+    return Visitor.objects.select_related("bot", "assignee__user").get(
+        workspace=workspace, pk=visitor_id
+    )
 
 
 def visitor_countries(*, workspace: Workspace) -> list[str]:

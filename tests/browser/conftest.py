@@ -2,6 +2,7 @@
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,18 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
-def _no_channel_layer(settings):
+def _no_channel_layer(request, settings):
     """The live test server is WSGI (no WebSocket), and Playwright's loop runs in this thread, where
-    publishing events with async_to_sync cannot; the socket is tested in tests/realtime."""
-    settings.CHANNEL_LAYERS = {}
+    publishing events with async_to_sync cannot. Tests on the real ASGI server (`asgi_server`)
+    keep the channel layer, and publish from another thread (`in_another_thread`)."""
+    if "asgi_server" not in request.fixturenames:
+        settings.CHANNEL_LAYERS = {}
+
+
+def in_another_thread(function, **kwargs):
+    """Run a service away from Playwright's event loop, where publishing (async_to_sync) cannot."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, **kwargs).result()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The owner brings an agent in by e-mail and later lets them go, as people do it in Chromium."""
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import expect
@@ -10,26 +9,12 @@ from tertulia.accounts.models import Member, Role
 from tertulia.conversations.models import Message, Sender
 from tertulia.conversations.services import message_post
 from tertulia.visitors.services import visitor_create
-from tests.browser.conftest import assert_accessible, log_in, screenshot
+from tests.browser.conftest import assert_accessible, in_another_thread, log_in, screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 AGENT_PASSWORD = "churros-con-chocolate-7"
-
-
-@pytest.fixture(autouse=True)
-def _no_channel_layer(request, settings):
-    """The test on a real ASGI server (`asgi_server`) keeps the channel layer: removing a member
-    reaches their open page over its socket. The others run on the WSGI live server."""
-    if "asgi_server" not in request.fixturenames:
-        settings.CHANNEL_LAYERS = {}
-
-
-def in_another_thread(function, **kwargs):
-    """Run a service away from Playwright's event loop, where publishing (async_to_sync) cannot."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(function, **kwargs).result()
 
 
 @pytest.fixture

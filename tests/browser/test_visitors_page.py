@@ -122,7 +122,9 @@ def test_log_in_and_switch_tabs(page, hub):
 def test_search_and_filters(page, hub):
     log_in(page, "owner@acme.test")
     page.get_by_label("Search by name, e-mail or phone").fill("fernandez")
-    expect(page).to_have_url(re.compile(r"\?q=fernandez&status=new&sort=-created&per_page=25$"))
+    expect(page).to_have_url(
+        re.compile(r"\?q=fernandez&status=new&sort=-created&view=all&per_page=25$")
+    )
     expect(page.get_by_role("link", name="Lucía Fernández", exact=True)).to_be_visible()
     names = [n for n in visitor_rows(page).locator(".row-link").all_inner_texts()]
     assert all("Fern" in name for name in names)

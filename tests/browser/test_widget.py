@@ -125,7 +125,7 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
     assert_accessible(chat, "widget-offline")
     asgi_server.start()
     chat.locator(".msg.visitor .meta").last.filter(has_not_text="Sending").wait_for(timeout=20_000)
-    agent.get_by_text("Escrito sin conexión").wait_for(timeout=20_000)
+    agent.locator(".conversation").get_by_text("Escrito sin conexión").wait_for(timeout=20_000)
     assert Message.objects.filter(visitor=visitor, text="Escrito sin conexión").count() == 1
 
     # No visitor markup ever ran, in the widget or the dashboard.

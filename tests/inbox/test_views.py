@@ -50,8 +50,8 @@ def test_page_render_query_count_does_not_grow_with_rows(
 ):
     for n in range(60):
         make_visitor(name=f"V{n}", status="new")
-    # session, user, member, tab counts, rows, countries for the filter select
-    with django_assert_num_queries(6):
+    # session, user, member, tab and view counts, rows, countries and members for the filters
+    with django_assert_num_queries(7):
         owner_client.get(LIST + "?per_page=50")
     with django_assert_num_queries(5):
         owner_client.get(
@@ -65,10 +65,11 @@ def test_panel_query_count(owner_client, owner, make_visitor, django_assert_num_
         message_post(visitor=visitor, sender=Sender.AGENT, text=f"m{n}", agent=owner.user)
     panel = reverse("visitors:panel", args=[visitor.pk])
     htmx = {"HX-Request": "true", "HX-Target": "panel"}
-    # session, user, member, visitor, then status history and pages (info) or messages
-    with django_assert_num_queries(6):
+    # session, user, member, visitor, members to assign to, then status history and pages
+    # (info) or messages
+    with django_assert_num_queries(7):
         owner_client.get(panel + "?panel=info", headers=htmx)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         owner_client.get(panel + "?panel=conversation", headers=htmx)
 
 

@@ -7,6 +7,7 @@ import phonenumbers
 from babel import Locale, UnknownLocaleError
 from django import template
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -104,3 +105,39 @@ def geo_attribution() -> str:
 def or_not_known(value):
     """The value, or a muted "Not known" when there is none."""
     return value or format_html('<span class="muted">{}</span>', _("Not known"))
+
+
+@register.filter
+def ago(moment) -> str:
+    """How long ago, as a list of conversations says it: "now", "5 min", "3 h" (today),
+    "yesterday", a weekday this week, then the date."""
+    if moment is None:
+        return ""
+    now = timezone.localtime()
+    then = timezone.localtime(moment)
+    seconds = max(0, (now - then).total_seconds())
+    if seconds < 60:
+        return _("now")
+    if seconds < 3600:
+        return _("%(minutes)d min") % {"minutes": seconds // 60}
+    days = (now.date() - then.date()).days
+    if days == 0:
+        return _("%(hours)d h") % {"hours": seconds // 3600}
+    if days == 1:
+        return _("yesterday")
+    if days < 7:
+        return date_format(then, "l")
+    return date_format(then, "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def initials(member) -> str:
+    """One or two letters for a member's avatar: their name's, else their e-mail's."""
+    words = (member.user.name or member.user.email).split()
+    return "".join(word[0] for word in words[:2]).upper()
+
+
+@register.filter
+def avatar_colour(member) -> str:
+    """A badge colour for a member, the same on every page."""
+    return ("blue", "amber", "green", "slate", "rose")[member.pk % 5]
