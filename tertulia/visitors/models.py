@@ -108,9 +108,18 @@ class Visitor(models.Model):
                 fields=["workspace", "is_preview", "status", "last_message_at", "id"],
                 name="visitor_tab_activity",
             ),
-            # Mine, Unassigned (assignee NULL) and the assignee filter, newest first.
+            # Mine, Unassigned (assignee NULL) and the assignee filter, newest first. It ends
+            # with `waiting_since`, so the tab and view counts read this index without the rows.
             models.Index(
-                fields=["workspace", "is_preview", "status", "assignee", "created_at", "id"],
+                fields=[
+                    "workspace",
+                    "is_preview",
+                    "status",
+                    "assignee",
+                    "created_at",
+                    "id",
+                    "waiting_since",
+                ],
                 name="visitor_tab_assignee",
             ),
             # Waiting for a person, oldest first.

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='visitor',
-            index=models.Index(fields=['workspace', 'is_preview', 'status', 'assignee', 'created_at', 'id'], name='visitor_tab_assignee'),
+            index=models.Index(fields=['workspace', 'is_preview', 'status', 'assignee', 'created_at', 'id', 'waiting_since'], name='visitor_tab_assignee'),
         ),
         migrations.AddIndex(
             model_name='visitor',
