@@ -8,6 +8,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -134,6 +135,10 @@ class Member(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Presence (`realtime.presence`): online while a dashboard of this workspace is open (its
+    # socket renews `online_until`) and the member has not set themselves "Away".
+    away = models.BooleanField(default=False)
+    online_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -149,6 +154,13 @@ class Member(models.Model):
     def is_manager(self) -> bool:
         """Owners and admins set up bots and the workspace, and delete visitors."""
         return self.role in (Role.OWNER, Role.ADMIN)
+
+    @property
+    def is_online(self) -> bool:
+        """Whether the member can answer now: a dashboard open, and not set to "Away"."""
+        return (
+            not self.away and self.online_until is not None and self.online_until > timezone.now()
+        )
 
     def can(self, ability: str) -> bool:
         """Whether this member's role allows `ability` (a key of `ROLE_CAN`)."""

@@ -14,6 +14,7 @@ urlpatterns = [
     path("bots/", include("tertulia.flows.urls")),
     path("team/", include("tertulia.team.urls")),
     path("notifications/", include("tertulia.notifications.urls")),
+    path("", include("tertulia.realtime.urls")),
     path("", include("tertulia.widget.urls")),
     path("", include("tertulia.demo.urls")),
 ]

@@ -4,16 +4,13 @@ Taking a live chat over makes it the taker's conversation; replying makes it the
 it was nobody's (`conversations.assignment`). Handing it back to the bot keeps the assignee.
 """
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from tertulia.accounts.models import Member, User
 from tertulia.conversations.assignment import visitor_assign
 from tertulia.conversations.flow_runner import flow_advance, widget_state
 from tertulia.conversations.models import Message, Sender
-from tertulia.conversations.services import conversation_mark_read, message_post
-from tertulia.core.limits import MESSAGE_MAX
+from tertulia.conversations.services import conversation_mark_read, message_post, text_checked
 from tertulia.flows import engine
 from tertulia.realtime import events
 from tertulia.realtime.publish import (
@@ -66,13 +63,7 @@ def live_chat_take(*, visitor: Visitor, member: Member, assign: bool = True) -> 
 def live_chat_reply(*, visitor: Visitor, member: Member, text: str) -> Message:
     """A member's message to the visitor; replying takes the conversation over from the bot
     (and makes it the replier's if it was nobody's)."""
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError(_("Write a reply first."))
-    if len(text) > MESSAGE_MAX:
-        raise ValidationError(
-            _("Replies can be up to %(max)s characters long."), params={"max": MESSAGE_MAX}
-        )
+    text = text_checked(text)
     locked = live_chat_take(visitor=visitor, member=member, assign=False)
     message = message_post(visitor=locked, sender=Sender.AGENT, text=text, agent=member.user)
     conversation_mark_read(visitor=locked)

@@ -1,9 +1,11 @@
 """Writes for conversations: messages, and status changes (every one, by hand or by a flow,
 goes through `visitor_set_status`, which also writes a line in the conversation)."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tertulia.accounts.models import User
 from tertulia.conversations.models import (
@@ -13,6 +15,7 @@ from tertulia.conversations.models import (
     StatusChange,
     counts_as_message,
 )
+from tertulia.core.limits import MESSAGE_MAX
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit, publish_to_visitor_on_commit
 from tertulia.visitors.choices import VisitorStatus
@@ -20,6 +23,20 @@ from tertulia.visitors.models import Visitor
 
 # What a visitor does that counts as engaging: opening the widget alone does not.
 ENGAGING_KINDS = {MessageKind.TEXT, MessageKind.OPTION_CHOICE, MessageKind.FORM_SUBMISSION}
+
+
+def text_checked(text: str) -> str:
+    """What a member wrote (a reply or a note), trimmed; refused when empty or too long."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write something first."), code="empty")
+    if len(text) > MESSAGE_MAX:
+        raise ValidationError(
+            _("Messages can be up to %(max)s characters long."),
+            params={"max": MESSAGE_MAX},
+            code="too_long",
+        )
+    return text
 
 
 def is_engaging(*, sender: str, kind: str) -> bool:

@@ -21,6 +21,7 @@ from tertulia.conversations.live_chat import (
     live_chat_reply,
     live_chat_take,
 )
+from tertulia.conversations.notes import note_post
 from tertulia.conversations.selectors import conversation_slice, status_history
 from tertulia.conversations.services import conversation_mark_read, visitor_set_status
 from tertulia.core import exports
@@ -232,14 +233,19 @@ def visitor_messages(request, visitor_id: int):
     )
 
 
-def _conversation_response(request, visitor: Visitor, error: str = "") -> HttpResponse:
+def _conversation_response(
+    request, visitor: Visitor, error: str = "", *, as_note: bool = False
+) -> HttpResponse:
+    """The conversation block again; the reply box stays in the mode it was in."""
     visitor.refresh_from_db()
     conversation_mark_read(visitor=visitor)
-    return render(
-        request,
-        "visitors/_conversation.html",
-        {"visitor": visitor, "conversation": conversation_slice(visitor=visitor), "error": error},
-    )
+    context = {
+        "visitor": visitor,
+        "conversation": conversation_slice(visitor=visitor),
+        "error": error,
+        "as_note": as_note,
+    }
+    return render(request, "visitors/_conversation.html", context)
 
 
 @require_GET
@@ -252,15 +258,23 @@ def visitor_conversation(request, visitor_id: int):
 @require_POST
 @member_required
 def visitor_reply(request, visitor_id: int):
-    """An agent's reply; replying takes the conversation over from the bot."""
+    """What a member writes in the reply box: a reply to the visitor (which takes the
+    conversation over from the bot), or with `mode=note` a note for the team only."""
     visitor = _visitor_or_404(request, visitor_id)
+    as_note = request.POST.get("mode") == "note"
+    text = request.POST.get("text", "")
     try:
-        live_chat_reply(visitor=visitor, member=request.member, text=request.POST.get("text", ""))
+        if as_note:
+            note_post(visitor=visitor, member=request.member, text=text)
+        else:
+            live_chat_reply(visitor=visitor, member=request.member, text=text)
     except ValidationError as error:
-        response = _conversation_response(request, visitor, error=" ".join(error.messages))
+        response = _conversation_response(
+            request, visitor, error=" ".join(error.messages), as_note=as_note
+        )
         response.status_code = 400 if not request.htmx else 200
         return response
-    response = _conversation_response(request, visitor)
+    response = _conversation_response(request, visitor, as_note=as_note)
     response["HX-Trigger"] = HX_REFRESH_LIST
     return response
 

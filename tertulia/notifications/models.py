@@ -15,6 +15,9 @@ class NotificationKind(models.TextChoices):
     LIVE_CHAT_REQUESTED = "live_chat_requested", _("A visitor is waiting for a person")
     # A flow's Notification node. Params: {"label", "text"}, written by the bot's author.
     FLOW_NOTIFICATION = "flow_notification", _("A flow's notification")
+    # A member mentioned another in an internal note. Params: {"by": their name, "text": the
+    # note's first 200 characters}.
+    MENTION = "mention", _("A colleague mentioned you")
 
 
 class Notification(models.Model):
@@ -51,18 +54,25 @@ class Notification(models.Model):
                 }
             case NotificationKind.FLOW_NOTIFICATION:
                 return str(self.params.get("label") or "") or self.get_kind_display()
+            case NotificationKind.MENTION:
+                return gettext("%(member)s mentioned you about %(visitor)s") % {
+                    "member": self.params.get("by") or gettext("A colleague"),
+                    "visitor": self.visitor_name,
+                }
         return self.get_kind_display()
 
     @property
     def body(self) -> str:
-        if self.kind == NotificationKind.FLOW_NOTIFICATION:
+        if self.kind in (NotificationKind.FLOW_NOTIFICATION, NotificationKind.MENTION):
             return str(self.params.get("text") or "")
         return ""
 
     @property
     def about(self) -> str:
         """Who the line is about, when its title does not say it already."""
-        if self.kind == NotificationKind.LIVE_CHAT_REQUESTED or not self.visitor_id:
+        if self.kind in (NotificationKind.LIVE_CHAT_REQUESTED, NotificationKind.MENTION):
+            return ""
+        if not self.visitor_id:
             return ""
         return self.visitor_name
 

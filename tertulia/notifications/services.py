@@ -14,6 +14,7 @@ from tertulia.accounts.models import Member, Role
 from tertulia.flows.models import Bot
 from tertulia.notifications.models import Channel, Delivery, Notification, NotificationKind
 from tertulia.realtime import events
+from tertulia.realtime.presence import members_online
 from tertulia.realtime.publish import publish_on_commit
 from tertulia.visitors.models import Visitor
 
@@ -29,10 +30,22 @@ def visitor_url(visitor: Visitor) -> str:
     return public_url(reverse("visitors:detail", args=[visitor.pk]))
 
 
-def notify_members(*, visitor: Visitor, kind: NotificationKind, params: dict | None = None) -> None:
-    """A line under the bell of every member of the visitor's workspace. It is stored as a kind
-    plus parameters and worded when read, in each reader's own language."""
-    members = Member.objects.filter(workspace_id=visitor.workspace_id).values_list("pk", flat=True)
+def notify_members(
+    *,
+    visitor: Visitor,
+    kind: NotificationKind,
+    params: dict | None = None,
+    only: list[Member] | None = None,
+) -> None:
+    """A line under the bell of every member of the visitor's workspace (or of the members in
+    `only`). It is stored as a kind plus parameters and worded when read, in each reader's own
+    language."""
+    if only is not None:
+        members = [member.pk for member in only]
+    else:
+        members = Member.objects.filter(workspace_id=visitor.workspace_id).values_list(
+            "pk", flat=True
+        )
     Notification.objects.bulk_create(
         Notification(
             workspace_id=visitor.workspace_id,
@@ -99,6 +112,39 @@ def notify_from_node(*, visitor: Visitor, bot: Bot, label: str, text: str, confi
             event="notification", visitor=visitor, bot=bot, data={"label": label, "text": text}
         )
         _queue(visitor, Channel.WEBHOOK, url, "notification", payload, secret=bot.webhook_secret)
+
+
+@transaction.atomic
+def notify_mentioned(*, visitor: Visitor, by: Member, members: list[Member], text: str) -> None:
+    """Members mentioned in a note: a bell line each, and an e-mail to those not online now (in
+    their language, with the note and a link to the conversation). Notes never leave the team:
+    this e-mail goes to members only."""
+    excerpt = text[:200]
+    notify_members(
+        visitor=visitor,
+        kind=NotificationKind.MENTION,
+        params={"by": str(by.user), "text": excerpt},
+        only=members,
+    )
+    online = set(members_online(workspace_id=visitor.workspace_id).values_list("pk", flat=True))
+    for member in members:
+        if member.pk in online:
+            continue
+        with translation.override(member.user.language or settings.LANGUAGE_CODE):
+            subject = one_line(
+                _("%(member)s mentioned you about %(visitor)s")
+                % {"member": by.user, "visitor": visitor.display_name}
+            )
+            body = "\n".join(
+                [
+                    text,
+                    "",
+                    _("Open the conversation: %(url)s") % {"url": visitor_url(visitor)},
+                ]
+            )
+        _queue(
+            visitor, Channel.EMAIL, member.user.email, "mention", {"subject": subject, "body": body}
+        )
 
 
 def webhook_body(*, event: str, visitor: Visitor, bot: Bot | None, data: dict) -> dict:

@@ -1,9 +1,14 @@
-"""The dashboard socket: a logged-in member hears the events of their own workspace."""
+"""The dashboard socket: a logged-in member hears the events of their own workspace, and while it
+is open the member counts as online (`realtime.presence`)."""
+
+import asyncio
+import contextlib
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tertulia.accounts.selectors import member_for_session
+from tertulia.realtime.presence import BEAT_SECONDS, presence_beat
 from tertulia.realtime.publish import user_group, workspace_group
 
 
@@ -11,6 +16,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     user_group: str | None = None
     workspace_id: int | None = None
+    heartbeat: asyncio.Task | None = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -29,8 +35,19 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
+        self.heartbeat = asyncio.create_task(self._beat(member.pk))
+
+    async def _beat(self, member_id: int) -> None:
+        """Renew the member's presence while this socket is open."""
+        while True:
+            await database_sync_to_async(presence_beat)(member_id=member_id)
+            await asyncio.sleep(BEAT_SECONDS)
 
     async def disconnect(self, code):
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.heartbeat
         for group in (self.group, self.user_group):
             if group:
                 await self.channel_layer.group_discard(group, self.channel_name)

@@ -23,6 +23,7 @@ LIVE_CHAT_REQUESTED = "live_chat.requested"
 LIVE_CHAT_ASSIGNED = "live_chat.assigned"
 LIVE_CHAT_ENDED = "live_chat.ended"
 NOTIFICATION_CREATED = "notification.created"
+MEMBER_PRESENCE = "member.presence"
 TYPING = "typing"
 
 DASHBOARD_EVENTS = {
@@ -38,6 +39,7 @@ DASHBOARD_EVENTS = {
     LIVE_CHAT_ASSIGNED: "A member took the conversation over (data: visitor, agent).",
     LIVE_CHAT_ENDED: "A member handed the conversation back to the bot.",
     NOTIFICATION_CREATED: "New lines under the members' bells.",
+    MEMBER_PRESENCE: "A member set themselves Online or Away (data: member, away).",
     TYPING: "The visitor is typing (not stored).",
 }
 
@@ -127,7 +129,9 @@ def for_dashboard() -> dict:
         "notification_created": NOTIFICATION_CREATED,
         "message_created": MESSAGE_CREATED,
         "visitor_deleted": VISITOR_DELETED,
-        "refresh": [e for e in DASHBOARD_EVENTS if e not in (TYPING, NOTIFICATION_CREATED)],
+        "refresh": [
+            e for e in DASHBOARD_EVENTS if e not in (TYPING, NOTIFICATION_CREATED, MEMBER_PRESENCE)
+        ],
     }
 
 

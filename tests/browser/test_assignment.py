@@ -92,7 +92,7 @@ def test_replying_to_an_unassigned_visitor_assigns_it_to_the_replier(page, agent
     log_in(page, agent.user.email)
     page.get_by_role("link", name="Rita Reply", exact=True).click()
     page.get_by_role("link", name="Conversation").click()
-    page.get_by_label("Reply", exact=True).fill("Hi Rita, how can I help?")
+    page.get_by_label("Your message").fill("Hi Rita, how can I help?")
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".msg--assignment")).to_contain_text("Assigned to Ana Agent")
     visitor.refresh_from_db()

@@ -23,7 +23,7 @@ WORDS = {
         "status": "Status",
         "back": "Back",
         "conversation": "Conversation",
-        "reply": "Reply",
+        "reply": "Your message",
         "send": "Send",
         "lead": "Lead",
         "show_filters": "Show filters",
@@ -35,7 +35,7 @@ WORDS = {
         "status": "Estado",
         "back": "Volver",
         "conversation": "Conversación",
-        "reply": "Responder",
+        "reply": "Tu mensaje",
         "send": "Enviar",
         "lead": "Prospecto",
         "show_filters": "Mostrar filtros",
@@ -184,7 +184,7 @@ def test_keyboard_opens_and_closes_the_panel_with_focus_in_the_right_place(page,
 
     # Escape in a reply box with text leaves the box and keeps the text; the next closes the panel,
     # and the text is back when the visitor is opened again.
-    reply = panel.get_by_label("Reply", exact=True)
+    reply = panel.get_by_label("Your message")
     reply.fill("Half-written answer")
     page.keyboard.press("Escape")
     expect(panel).to_be_visible()
@@ -195,7 +195,7 @@ def test_keyboard_opens_and_closes_the_panel_with_focus_in_the_right_place(page,
     expect(row_link).to_be_focused()
     page.keyboard.press("Enter")
     panel.get_by_role("link", name="Conversation").click()
-    expect(panel.get_by_label("Reply", exact=True)).to_have_value("Half-written answer")
+    expect(panel.get_by_label("Your message")).to_have_value("Half-written answer")
 
     # A status chosen with the keyboard keeps the focus on the pressed button.
     lead = panel.get_by_role("button", name="Lead", exact=True)

@@ -90,7 +90,7 @@ def test_the_owner_invites_an_agent_who_joins_answers_and_is_later_removed(
         expect(panel.get_by_role("heading", name="Vera Visitor")).to_be_visible()
         panel.get_by_role("link", name="Conversation").click()
         expect(panel.get_by_text("Do you open on Sundays?")).to_be_visible()
-        reply = panel.get_by_label("Reply", exact=True)
+        reply = panel.get_by_label("Your message")
         reply.fill("Yes, from ten to two.")
         panel.get_by_role("button", name="Send").click()
         expect(panel.get_by_role("list", name="Conversation")).to_contain_text(

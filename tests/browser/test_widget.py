@@ -87,7 +87,7 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
     row.wait_for()
     row.click()
     agent.get_by_role("link", name="Conversation").click()
-    reply = agent.get_by_label("Reply")
+    reply = agent.get_by_label("Your message")
     reply.fill("Hola Lucía, ¿en qué te ayudo?")
     reply.press("Enter")
     agent.get_by_text("Live chat with Olga Owner").wait_for()

@@ -183,6 +183,9 @@
     refreshTimer = setTimeout(() => htmx.trigger(document.body, "visitors-changed"), 400);
   }
 
+  // Whether a reply box is set to write a private note rather than a reply.
+  const writingNote = (form) => form.querySelector("[name=mode][value=note]:checked") !== null;
+
   // The conversation on screen follows new messages; what the agent is typing stays.
   const refreshing = {};
   function refreshConversation(visitorId) {
@@ -200,7 +203,13 @@
         const oldText = current.querySelector("textarea");
         const newText = fresh.querySelector("textarea");
         const hadFocus = document.activeElement === oldText;
-        if (oldText && newText) newText.value = oldText.value;
+        if (oldText && newText) {
+          newText.value = oldText.value;
+          if (writingNote(oldText.form)) {  // a private note being written stays one
+            fresh.querySelector("[name=mode][value=note]").checked = true;
+            newText.placeholder = newText.dataset.placeholderNote;
+          }
+        }
         current.replaceWith(fresh);
         htmx.process(fresh);
         scrollConversationToEnd(fresh.parentElement || document);
@@ -322,9 +331,17 @@
     event.preventDefault();
     if (box.value.trim()) box.form.requestSubmit();
   });
+  // Reply or private note: the box says which; a note never shows the visitor "typing…".
+  document.addEventListener("change", (event) => {
+    const mode = event.target.closest && event.target.closest("[data-reply-form] [name=mode]");
+    if (!mode) return;
+    const box = mode.form.querySelector("textarea");
+    box.placeholder = writingNote(mode.form) ? box.dataset.placeholderNote : box.dataset.placeholderReply;
+    box.focus();
+  });
   document.addEventListener("input", (event) => {
     const box = event.target.closest && event.target.closest("[data-reply-form] textarea");
-    if (!box || Date.now() - lastTyping < 2500) return;
+    if (!box || writingNote(box.form) || Date.now() - lastTyping < 2500) return;
     lastTyping = Date.now();
     const block = box.closest("[data-conversation-block]");
     fetch(block.dataset.typingUrl, { method: "POST", headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" });

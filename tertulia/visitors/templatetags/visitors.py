@@ -141,3 +141,11 @@ def initials(member) -> str:
 def avatar_colour(member) -> str:
     """A badge colour for a member, the same on every page."""
     return ("blue", "amber", "green", "slate", "rose")[member.pk % 5]
+
+
+@register.filter
+def day_heading(moment) -> str:
+    """A conversation's day divider: the weekday and the date in the reader's language
+    ("Wednesday, Nov. 25, 2026", "miércoles, 25 de noviembre de 2026")."""
+    day = timezone.localtime(moment)
+    return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}"

@@ -1,0 +1,22 @@
+"""Each day of a conversation opens with its weekday and date, in the reader's language."""
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from tertulia.conversations.models import Message, Sender
+from tertulia.conversations.services import message_post
+from tertulia.visitors.templatetags.visitors import day_heading
+
+
+def test_the_day_divider_names_the_weekday_and_the_date(owner_client, make_visitor):
+    visitor = make_visitor()
+    message = message_post(visitor=visitor, sender=Sender.VISITOR, text="Hola")
+    when = timezone.make_aware(dt.datetime(2026, 11, 25, 12, 0))
+    Message.objects.filter(pk=message.pk).update(created_at=when)
+    url = reverse("visitors:panel", args=[visitor.pk]) + "?panel=conversation"
+    page = owner_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "Wednesday, Nov. 25, 2026" in page
+    with translation.override("es"):
+        assert day_heading(when) == "miércoles, 25 de noviembre de 2026"
