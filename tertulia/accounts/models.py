@@ -123,8 +123,12 @@ class Role(models.TextChoices):
 #   owners    make someone an owner, change or remove an owner, hand ownership over
 ROLE_CAN: dict[str, frozenset[str]] = {
     "agent": frozenset({"visitors", "team_view"}),
-    "admin": frozenset({"visitors", "team_view", "bots", "workspace", "privacy", "team"}),
-    "owner": frozenset({"visitors", "team_view", "bots", "workspace", "privacy", "team", "owners"}),
+    "admin": frozenset(
+        {"visitors", "team_view", "bots", "workspace", "privacy", "team", "replies"}
+    ),
+    "owner": frozenset(
+        {"visitors", "team_view", "bots", "workspace", "privacy", "team", "replies", "owners"}
+    ),
 }
 
 

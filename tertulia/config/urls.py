@@ -11,6 +11,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="visitors:list"), name="home"),
     path("", include("tertulia.accounts.urls")),
     path("visitors/", include("tertulia.inbox.urls")),
+    path("replies/", include("tertulia.inbox.reply_urls")),
     path("bots/", include("tertulia.flows.urls")),
     path("team/", include("tertulia.team.urls")),
     path("notifications/", include("tertulia.notifications.urls")),

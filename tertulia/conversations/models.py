@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tertulia.accounts.models import Workspace
+from tertulia.accounts.models import Member, Workspace
+from tertulia.core.limits import MESSAGE_MAX
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.models import PREVIEW_MAX, Visitor
 
@@ -140,3 +141,40 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor_id}: {self.from_status} -> {self.to_status}"
+
+
+class SavedReply(models.Model):
+    """A ready answer a member inserts with `/shortcut` in the reply box. The workspace's (no
+    owner: owners and admins keep them) or one member's own. The same shortcut may exist once
+    per language; the one in the visitor's language is offered, else the one for any language.
+    `{name}`, `{email}`, `{agent}` and custom attributes are filled when it is offered."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        Member, on_delete=models.CASCADE, null=True, blank=True, related_name="saved_replies"
+    )
+    title = models.CharField(_("title"), max_length=100)
+    shortcut = models.SlugField(_("shortcut"), max_length=40, allow_unicode=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    text = models.TextField(_("text"), max_length=MESSAGE_MAX)
+    created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "shortcut", "language"],
+                condition=models.Q(owner__isnull=True),
+                name="saved_reply_unique_in_workspace",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "shortcut", "language"],
+                condition=models.Q(owner__isnull=False),
+                name="saved_reply_unique_per_member",
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "shortcut"], name="saved_reply_by_shortcut")]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"

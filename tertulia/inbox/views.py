@@ -22,6 +22,7 @@ from tertulia.conversations.live_chat import (
     live_chat_take,
 )
 from tertulia.conversations.notes import note_post
+from tertulia.conversations.replies import saved_replies_for
 from tertulia.conversations.selectors import conversation_slice, status_history
 from tertulia.conversations.services import conversation_mark_read, visitor_set_status
 from tertulia.core import exports
@@ -45,7 +46,7 @@ def _visitor_or_404(request, visitor_id: int) -> Visitor:
         raise Http404(_("No such visitor.")) from None
 
 
-def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
+def _detail_context(request, visitor: Visitor, *, layout: str, tab: str) -> dict:
     """What the panel and the full page show of one visitor (and the members it can be
     assigned to)."""
     tab = tab if tab in PANEL_TABS else "info"
@@ -62,6 +63,9 @@ def _detail_context(visitor: Visitor, *, layout: str, tab: str) -> dict:
         "history": status_history(visitor=visitor) if needs_info else [],
         "pages": selectors.visitor_page_views(visitor=visitor) if needs_info else [],
         "conversation": conversation_slice(visitor=visitor) if needs_conversation else None,
+        "saved_replies": (
+            saved_replies_for(member=request.member, visitor=visitor) if needs_conversation else []
+        ),
         "teammates": members_by_name(workspace_id=visitor.workspace_id),
     }
 
@@ -91,7 +95,9 @@ def visitor_list(request):
         if not open_id.isdigit():
             raise Http404(_("No such visitor."))
         visitor = _visitor_or_404(request, int(open_id))
-        context.update(_detail_context(visitor, layout="panel", tab=request.GET.get("panel", "")))
+        context.update(
+            _detail_context(request, visitor, layout="panel", tab=request.GET.get("panel", ""))
+        )
     return render(request, "visitors/list.html", context)
 
 
@@ -106,7 +112,7 @@ def visitor_panel(request, visitor_id: int):
         query["open"] = visitor.pk
         return redirect(f"{reverse('visitors:list')}?{query.urlencode()}")
     return render(
-        request, "visitors/_detail.html", _detail_context(visitor, layout="panel", tab=tab)
+        request, "visitors/_detail.html", _detail_context(request, visitor, layout="panel", tab=tab)
     )
 
 
@@ -118,7 +124,7 @@ def visitor_detail(request, visitor_id: int):
     return render(
         request,
         "visitors/detail.html",
-        _detail_context(visitor, layout="page", tab="info"),
+        _detail_context(request, visitor, layout="page", tab="info"),
     )
 
 
@@ -202,7 +208,9 @@ def _detail_changed(request, visitor: Visitor, *, changed: bool, said: str) -> H
         tab = request.GET.get("panel", "info")
         visitor = _visitor_or_404(request, visitor.pk)
         response = render(
-            request, "visitors/_detail.html", _detail_context(visitor, layout=layout, tab=tab)
+            request,
+            "visitors/_detail.html",
+            _detail_context(request, visitor, layout=layout, tab=tab),
         )
         if changed:
             response["HX-Trigger"] = HX_REFRESH_LIST
@@ -242,6 +250,7 @@ def _conversation_response(
     context = {
         "visitor": visitor,
         "conversation": conversation_slice(visitor=visitor),
+        "saved_replies": saved_replies_for(member=request.member, visitor=visitor),
         "error": error,
         "as_note": as_note,
     }

@@ -9,15 +9,15 @@ import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tertulia.conversations.flow_runner import flow_advance, mark_option_chosen
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.conversations.services import message_post
 from tertulia.core import limits, ratelimit
+from tertulia.core.languages import supported_language
 from tertulia.core.untrusted import storable_text
 from tertulia.core.web import is_web_url
 from tertulia.flows import engine
@@ -64,16 +64,6 @@ def bot_for_key(key: str) -> Bot | None:
 def chat_language(bot: Bot, asked: object) -> str:
     """The bot's language, or the one the visitor's browser asks for."""
     return bot.language or supported_language(asked)
-
-
-def supported_language(asked: object) -> str:
-    """`asked` ("es-ES") as one of settings.LANGUAGES, else the default language."""
-    try:
-        return translation.get_supported_language_variant(
-            asked.strip().lower() if isinstance(asked, str) else ""
-        )
-    except LookupError:
-        return settings.LANGUAGE_CODE
 
 
 def token_hash(token: str) -> str:

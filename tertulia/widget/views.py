@@ -21,6 +21,7 @@ from tertulia.conversations.flow_runner import widget_state
 from tertulia.core import limits
 from tertulia.core.colour import readable_accent
 from tertulia.core.compression import Precompressed
+from tertulia.core.languages import supported_language
 from tertulia.core.net import request_ip
 from tertulia.core.untrusted import BadJSON, parse_json
 from tertulia.flows.models import Bot
@@ -30,7 +31,6 @@ from tertulia.widget.services import (
     WidgetError,
     bot_for_key,
     chat_language,
-    supported_language,
     visitor_for_token,
     widget_action_apply,
     widget_history,

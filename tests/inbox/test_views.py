@@ -66,10 +66,10 @@ def test_panel_query_count(owner_client, owner, make_visitor, django_assert_num_
     panel = reverse("visitors:panel", args=[visitor.pk])
     htmx = {"HX-Request": "true", "HX-Target": "panel"}
     # session, user, member, visitor, members to assign to, then status history and pages
-    # (info) or messages
+    # (info) or messages and saved replies (conversation)
     with django_assert_num_queries(7):
         owner_client.get(panel + "?panel=info", headers=htmx)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         owner_client.get(panel + "?panel=conversation", headers=htmx)
 
 
