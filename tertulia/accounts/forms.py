@@ -73,7 +73,7 @@ class WorkspaceForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name", "ip_storage", "retention_days"]
+        fields = ["name", "ip_storage", "retention_days", "auto_assign", "auto_assign_limit"]
         widgets = {"ip_storage": forms.RadioSelect}
         labels = {"name": _("Workspace name")}
         help_texts = {
@@ -82,6 +82,14 @@ class WorkspaceForm(forms.ModelForm):
                 "Shortened: the last number of an IPv4 address, the last 80 bits of IPv6, are zeros."
             )
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the limit keeps its value.
+        self.fields["auto_assign_limit"].required = False
+
+    def clean_auto_assign_limit(self) -> int:
+        return self.cleaned_data.get("auto_assign_limit") or self.instance.auto_assign_limit
 
 
 PASSWORD_HELP = _(

@@ -49,6 +49,21 @@ class Workspace(models.Model):
             "Leave empty to keep them."
         ),
     )
+    # When a visitor asks for a person, give the conversation to an online member in turn.
+    auto_assign = models.BooleanField(
+        _("assign conversations automatically"),
+        default=False,
+        help_text=_(
+            "When a visitor asks for a person, the conversation goes to the online member with "
+            "the fewest open live chats, in turn. With nobody online it waits."
+        ),
+    )
+    auto_assign_limit = models.PositiveSmallIntegerField(
+        _("open live chats per member"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("A member with this many open live chats is skipped."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -143,6 +158,8 @@ class Member(models.Model):
     # socket renews `online_until`) and the member has not set themselves "Away".
     away = models.BooleanField(default=False)
     online_until = models.DateTimeField(null=True, blank=True)
+    # When the workspace's round robin last gave this member a conversation.
+    auto_assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -1,19 +1,24 @@
 """Whose conversation it is: a visitor's assignee, a member of the workspace or nobody.
 
-Set by hand (assign to me, to anyone, unassign), by replying to an unassigned conversation, or
-by taking a live chat over. Every change writes a line in the conversation (members only), an
+Set by hand (assign to me, to anyone, unassign), by replying to an unassigned conversation, by
+taking a live chat over, or by the workspace's round robin when a visitor asks for a person
+(`assign_automatically`). Every change writes a line in the conversation (members only), an
 audit entry, and reaches every open dashboard.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tertulia.accounts.models import AuditAction, Member, User
+from tertulia.accounts.models import AuditAction, Member, User, Workspace
 from tertulia.accounts.services import audit
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.realtime import events
+from tertulia.realtime.presence import members_online
 from tertulia.realtime.publish import publish_on_commit
+from tertulia.visitors.choices import LiveChat
 from tertulia.visitors.models import Visitor
 
 
@@ -24,6 +29,7 @@ def visitor_assign(
     assignee: Member | None,
     actor: User | None,
     only_if_unassigned: bool = False,
+    auto: bool = False,
 ) -> bool:
     """Make `assignee` (None: nobody) the member whose conversation this is; returns whether
     anything changed. With `only_if_unassigned`, an assigned conversation keeps its member."""
@@ -47,7 +53,7 @@ def visitor_assign(
         sender=Sender.SYSTEM,
         kind=MessageKind.ASSIGNMENT,
         agent=actor,
-        payload={"to": new_id, "name": name},
+        payload={"to": new_id, "name": name, **({"auto": True} if auto else {})},
     )
     audit(
         workspace_id=locked.workspace_id,
@@ -62,3 +68,33 @@ def visitor_assign(
         data={"visitor": visitor.pk, "assignee": new_id},
     )
     return True
+
+
+@transaction.atomic
+def assign_automatically(*, visitor: Visitor) -> Member | None:
+    """With the workspace's automatic assignment on, give a visitor who asks for a person to an
+    online member with fewer open live chats than the limit: the one with the fewest, and of
+    those the one who got one longest ago (round robin). Nobody fits: it stays unassigned and
+    waits in "Waiting for a person". Returns the member chosen."""
+    workspace = Workspace.objects.select_for_update().get(pk=visitor.workspace_id)
+    if not workspace.auto_assign or visitor.assignee_id is not None:
+        return None
+    online = list(members_online(workspace_id=workspace.pk).select_related("user"))
+    open_chats = dict(
+        Visitor.objects.filter(
+            workspace_id=workspace.pk,
+            assignee__in=online,
+            live_chat__in=(LiveChat.REQUESTED, LiveChat.ACTIVE),
+        )
+        .values_list("assignee")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    free = [m for m in online if open_chats.get(m.pk, 0) < workspace.auto_assign_limit]
+    if not free:
+        return None
+    never = timezone.now().replace(year=1970)
+    chosen = min(free, key=lambda m: (open_chats.get(m.pk, 0), m.auto_assigned_at or never, m.pk))
+    Member.objects.filter(pk=chosen.pk).update(auto_assigned_at=timezone.now())
+    visitor_assign(visitor=visitor, assignee=chosen, actor=None, auto=True)
+    return chosen

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from tertulia.conversations.assignment import assign_automatically
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.conversations.services import message_post, visitor_set_status
 from tertulia.flows import engine
@@ -127,6 +128,7 @@ def live_chat_request(*, visitor: Visitor) -> None:
         live_chat=LiveChat.REQUESTED, waiting_since=visitor.waiting_since
     )
     notify_live_chat_requested(visitor=visitor)
+    assign_automatically(visitor=visitor)
     publish_on_commit(
         workspace_id=visitor.workspace_id,
         event=events.LIVE_CHAT_REQUESTED,

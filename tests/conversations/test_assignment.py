@@ -103,3 +103,50 @@ def test_the_last_message_is_kept_on_the_visitor_for_the_list(owner, make_visito
     message_post(visitor=visitor, sender=Sender.VISITOR, text="x" * 5000)
     visitor.refresh_from_db()
     assert visitor.last_message_text == "x" * 200 and visitor.last_message_at is not None
+
+
+def test_the_round_robin_gives_waiting_visitors_to_online_members_in_turn(
+    owner, agent, make_visitor
+):
+    from tertulia.accounts.models import Member, Workspace
+    from tertulia.realtime.presence import presence_beat, presence_set_away
+
+    Workspace.objects.filter(pk=owner.workspace_id).update(auto_assign=True, auto_assign_limit=2)
+    first = make_visitor(name="First")
+    live_chat_request(visitor=first)
+    first.refresh_from_db()
+    assert first.assignee is None  # nobody online: it waits
+    assert first.waiting_since is not None
+
+    presence_beat(member_id=owner.pk)
+    presence_beat(member_id=agent.pk)
+    given = []
+    for n in range(5):
+        visitor = make_visitor(name=f"V{n}")
+        live_chat_request(visitor=visitor)
+        visitor.refresh_from_db()
+        given.append(visitor.assignee)
+    # In turn, two each (the limit), then the fifth waits.
+    assert given[:4].count(owner) == 2 and given[:4].count(agent) == 2
+    assert given[0] != given[1] and given[4] is None
+    line = Message.objects.filter(kind=MessageKind.ASSIGNMENT).last()
+    assert line.payload["auto"] is True and line.agent is None
+
+    # Away members get none.
+    presence_set_away(member=Member.objects.get(pk=agent.pk), away=True)
+    Visitor = type(first)
+    Visitor.objects.filter(assignee=owner).update(live_chat="")
+    late = make_visitor(name="Late")
+    live_chat_request(visitor=late)
+    late.refresh_from_db()
+    assert late.assignee == owner
+
+
+def test_automatic_assignment_is_off_by_default(owner, make_visitor):
+    from tertulia.realtime.presence import presence_beat
+
+    presence_beat(member_id=owner.pk)
+    visitor = make_visitor()
+    live_chat_request(visitor=visitor)
+    visitor.refresh_from_db()
+    assert visitor.assignee is None
