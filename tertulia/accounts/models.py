@@ -208,6 +208,7 @@ class AuditAction(models.TextChoices):
     INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
     OWNERSHIP_HANDED_OVER = "ownership_handed_over", _("Ownership handed over")
     VISITOR_ASSIGNED = "visitor_assigned", _("Conversation assigned")
+    VISITORS_BULK = "visitors_bulk", _("Visitors changed in bulk")
 
 
 class AuditEntry(models.Model):

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tertulia.notifications",
     "tertulia.conversations",
     "tertulia.privacy",
+    "tertulia.bulk",
     "tertulia.widget",
     "tertulia.inbox",
     "tertulia.demo",

@@ -30,9 +30,11 @@ def visitor_assign(
     actor: User | None,
     only_if_unassigned: bool = False,
     auto: bool = False,
+    quiet: bool = False,
 ) -> bool:
     """Make `assignee` (None: nobody) the member whose conversation this is; returns whether
-    anything changed. With `only_if_unassigned`, an assigned conversation keeps its member."""
+    anything changed. With `only_if_unassigned`, an assigned conversation keeps its member.
+    `quiet`: no audit entry or event for this one visitor (a bulk change writes one of each)."""
     if assignee is not None and assignee.workspace_id != visitor.workspace_id:
         raise ValidationError(_("That member is not in this workspace."), code="other_workspace")
     locked = (
@@ -55,18 +57,19 @@ def visitor_assign(
         agent=actor,
         payload={"to": new_id, "name": name, **({"auto": True} if auto else {})},
     )
-    audit(
-        workspace_id=locked.workspace_id,
-        actor=actor,
-        action=AuditAction.VISITOR_ASSIGNED,
-        number=locked.number,
-        member=name,
-    )
-    publish_on_commit(
-        workspace_id=locked.workspace_id,
-        event=events.VISITOR_ASSIGNED,
-        data={"visitor": visitor.pk, "assignee": new_id},
-    )
+    if not quiet:
+        audit(
+            workspace_id=locked.workspace_id,
+            actor=actor,
+            action=AuditAction.VISITOR_ASSIGNED,
+            number=locked.number,
+            member=name,
+        )
+        publish_on_commit(
+            workspace_id=locked.workspace_id,
+            event=events.VISITOR_ASSIGNED,
+            data={"visitor": visitor.pk, "assignee": new_id},
+        )
     return True
 
 

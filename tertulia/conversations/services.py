@@ -109,10 +109,12 @@ def visitor_set_status(
     actor: User | None = None,
     flow_node: str = "",
     flow_node_label: str = "",
+    quiet: bool = False,
 ) -> StatusChange | None:
     """Move a visitor to `status`, by a member (`actor`) or by a flow's Notification node.
 
-    Writes the audit row and a system line in the conversation, then tells the dashboards.
+    Writes the audit row and a system line in the conversation, then tells the dashboards
+    (`quiet`: not this one visitor; a bulk change tells them once at its end).
     Returns None when the visitor already had that status.
     """
     status = VisitorStatus(status)
@@ -142,9 +144,10 @@ def visitor_set_status(
         payload={"from": previous, "to": str(status), "node": flow_node_label or None},
         created_at=now,
     )
-    publish_on_commit(
-        workspace_id=locked.workspace_id,
-        event=events.VISITOR_STATUS_CHANGED,
-        data={"visitor": visitor.pk, "from": previous, "to": str(status)},
-    )
+    if not quiet:
+        publish_on_commit(
+            workspace_id=locked.workspace_id,
+            event=events.VISITOR_STATUS_CHANGED,
+            data={"visitor": visitor.pk, "from": previous, "to": str(status)},
+        )
     return change

@@ -3,7 +3,7 @@ changes and exports. Views are thin: selectors read, services write."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tertulia.accounts.decorators import manager_required, member_required
 from tertulia.accounts.selectors import member_in, members_by_name
+from tertulia.bulk.services import PICKED_MAX
 from tertulia.conversations.assignment import visitor_assign
 from tertulia.conversations.live_chat import (
     agent_typing,
@@ -34,6 +35,16 @@ from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.exports import ExportLabels, export_rows
 from tertulia.visitors.filters import PAGE_SIZES, VisitorFilterForm, VisitorFilters
 from tertulia.visitors.models import Visitor
+
+
+def picked_ids(values: list[str]) -> list[int] | None:
+    """The visitor ids of the rows picked on the list; None if any is not an id."""
+    if len(values) > PICKED_MAX or not all(
+        v.isascii() and v.isdigit() and len(v) <= 18 for v in values
+    ):
+        return None
+    return sorted({int(v) for v in values})
+
 
 PANEL_TABS = {"info": gettext_lazy("Info"), "conversation": gettext_lazy("Conversation")}
 HX_REFRESH_LIST = "visitors-changed"
@@ -84,12 +95,12 @@ def visitor_list(request):
         "errors": errors,
         "statuses": list(VisitorStatus),
         "page_sizes": PAGE_SIZES,
+        "teammates": members_by_name(workspace_id=workspace.pk),
     }
     if wants_fragment(request, "results"):
         return render(request, "visitors/list.html#results", context)
     context["form"] = VisitorFilterForm(initial=filters.__dict__)
     context["countries"] = selectors.visitor_countries(workspace=workspace)
-    context["teammates"] = members_by_name(workspace_id=workspace.pk)
     open_id = request.GET.get("open", "")
     if open_id:
         if not open_id.isdigit():
@@ -322,14 +333,24 @@ EXPORT_FORMATS = {
 @require_GET
 @member_required
 def visitor_export(request, fmt: str):
-    """Exactly the rows of the current page, or with scope=all every row matching the filters."""
+    """Exactly the rows of the current page, with scope=all every row matching the filters, or
+    the rows picked (`ids`). The bulk bar sends the list's filters as one `query` parameter."""
     if fmt not in EXPORT_FORMATS:
         raise Http404(_("Unknown export format."))
-    filters, _errors = VisitorFilters.from_query(request.GET)
+    source = request.GET
+    if "query" in source:
+        source = QueryDict(source["query"].lstrip("?"))
+    filters, _errors = VisitorFilters.from_query(source)
     filters = filters.seen_by(request.member.pk)
     workspace = request.member.workspace
     export_all = request.GET.get("scope") == "all"
-    if export_all:
+    picked = request.GET.getlist("ids")
+    if picked and not export_all:
+        ids = picked_ids(picked)
+        if ids is None:
+            return _bad_request(_("Those are not visitors of this list."))
+        visitors = selectors.visitor_picked(workspace=workspace, ids=ids)
+    elif export_all:
         total = selectors.visitor_tab_counts(workspace=workspace, filters=filters)[filters.status]
         if fmt == "xlsx" and total > exports.XLSX_MAX_ROWS:
             return render(
@@ -338,7 +359,7 @@ def visitor_export(request, fmt: str):
                 {
                     "total": total,
                     "limit": exports.XLSX_MAX_ROWS,
-                    "csv_query": request.GET.urlencode(),
+                    "csv_query": source.urlencode(),
                 },
                 status=413,
             )
@@ -353,7 +374,7 @@ def visitor_export(request, fmt: str):
     chunks = writer(labels.headers, export_rows(visitors, labels))
     response = StreamingHttpResponse(in_request_thread(chunks), content_type=content_type)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    scope = "all" if export_all else f"page{filters.page}"
+    scope = "all" if export_all else "picked" if picked else f"page{filters.page}"
     response["Content-Disposition"] = (
         f'attachment; filename="visitors-{filters.status}-{scope}-{stamp}.{fmt}"'
     )

@@ -105,14 +105,21 @@ def _without(text: str, values: set[str]) -> str:
     return text
 
 
+def visitors_delete_batch(*, workspace_id: int, ids: list[int]) -> int:
+    """Delete these visitors of a workspace (one batch, in one transaction), with everything
+    about them; returns how many went. Callers write the audit entry."""
+    with transaction.atomic():
+        gone = Visitor.objects.filter(workspace_id=workspace_id, pk__in=ids).delete()[1]
+    return gone.get("visitors.Visitor", 0)
+
+
 def workspace_visitors_delete(workspace_id: int) -> int:
     """Delete every visitor of a workspace about to be deleted, a batch per transaction (so a
     workspace of a million visitors never holds one huge transaction); returns how many."""
     count = 0
     everyone = Visitor.objects.filter(workspace_id=workspace_id)
     while ids := list(everyone.values_list("pk", flat=True)[:PURGE_BATCH]):
-        with transaction.atomic():
-            count += Visitor.objects.filter(pk__in=ids).delete()[1].get("visitors.Visitor", 0)
+        count += visitors_delete_batch(workspace_id=workspace_id, ids=ids)
     return count
 
 
@@ -127,8 +134,7 @@ def visitors_purge_expired(*, now: datetime | None = None) -> int:
         )
         count = 0
         while ids := list(expired.values_list("pk", flat=True)[:PURGE_BATCH]):
-            with transaction.atomic():
-                count += Visitor.objects.filter(pk__in=ids).delete()[1].get("visitors.Visitor", 0)
+            count += visitors_delete_batch(workspace_id=workspace.pk, ids=ids)
         if count:
             audit(
                 workspace_id=workspace.pk,

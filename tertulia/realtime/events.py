@@ -19,6 +19,7 @@ VISITOR_STATUS_CHANGED = "visitor.status_changed"
 VISITOR_UPDATED = "visitor.updated"
 VISITOR_DELETED = "visitor.deleted"
 VISITOR_ASSIGNED = "visitor.assigned"
+VISITORS_BULK_CHANGED = "visitors.bulk_changed"
 LIVE_CHAT_REQUESTED = "live_chat.requested"
 LIVE_CHAT_ASSIGNED = "live_chat.assigned"
 LIVE_CHAT_ENDED = "live_chat.ended"
@@ -35,6 +36,7 @@ DASHBOARD_EVENTS = {
     VISITOR_UPDATED: "A visitor's details changed (anonymised).",
     VISITOR_DELETED: "A visitor was deleted (data: visitor), or several by retention (count).",
     VISITOR_ASSIGNED: "A conversation was assigned or unassigned (data: visitor, assignee).",
+    VISITORS_BULK_CHANGED: "Many visitors changed at once, by a bulk action (data: action, count).",
     LIVE_CHAT_REQUESTED: "The flow asked for a person.",
     LIVE_CHAT_ASSIGNED: "A member took the conversation over (data: visitor, agent).",
     LIVE_CHAT_ENDED: "A member handed the conversation back to the bot.",

@@ -139,6 +139,16 @@ def visitor_matching(*, workspace: Workspace, filters: VisitorFilters) -> QueryS
     )
 
 
+def visitor_picked(*, workspace: Workspace, ids: list[int]) -> QuerySet[Visitor]:
+    """The visitors picked on the list (of this workspace only), newest first."""
+    return (
+        Visitor.objects.filter(workspace=workspace, pk__in=ids)
+        .order_by("-created_at", "-id")
+        .select_related("assignee__user")
+        .only(*LIST_COLUMNS)
+    )
+
+
 def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> VisitorPage:
     """The rows of the requested page, the tab counts and the view counts (two queries)."""
     counted = visitor_counts(workspace=workspace, filters=filters)

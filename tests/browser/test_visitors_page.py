@@ -133,7 +133,7 @@ def test_search_and_filters(page, hub):
     page.get_by_text("Show filters").click()
     page.get_by_label("Country").select_option(label="Spain")
     expect(page).to_have_url(re.compile(r"country=ES"))
-    locations = visitor_rows(page).locator("td:nth-child(5)").all_inner_texts()
+    locations = visitor_rows(page).locator("td.cell-location").all_inner_texts()
     assert locations and all(location.endswith("Spain") for location in locations)
     page.get_by_label("Engaged only").check()
     expect(page).to_have_url(re.compile(r"engaged=on"))
