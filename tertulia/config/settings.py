@@ -229,6 +229,7 @@ RATE_LIMITS = _rate_limits(
         "pages_per_visitor": (30, 60),  # page changes a visitor reports (over it: dropped)
         "password_reset_per_ip": (5, 15 * 60),  # "Forgot your password?" requests per IP address
         "password_reset_per_address": (3, 60 * 60),  # reset e-mails sent to one address
+        "follow_up_emails_per_visitor": (6, 60 * 60),  # agents' replies e-mailed to a visitor
     },
     os.environ,
 )

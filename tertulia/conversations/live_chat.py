@@ -9,6 +9,7 @@ from django.db import transaction
 from tertulia.accounts.models import Member, User
 from tertulia.conversations.assignment import visitor_assign
 from tertulia.conversations.flow_runner import flow_advance, widget_state
+from tertulia.conversations.follow_up import follow_up_email
 from tertulia.conversations.models import Message, Sender
 from tertulia.conversations.services import conversation_mark_read, message_post, text_checked
 from tertulia.flows import engine
@@ -67,6 +68,7 @@ def live_chat_reply(*, visitor: Visitor, member: Member, text: str) -> Message:
     locked = live_chat_take(visitor=visitor, member=member, assign=False)
     message = message_post(visitor=locked, sender=Sender.AGENT, text=text, agent=member.user)
     conversation_mark_read(visitor=locked)
+    follow_up_email(visitor=locked, reply=message)
     return message
 
 

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from tertulia.accounts.models import Member
 from tertulia.conversations.flow_runner import flow_context
 from tertulia.conversations.models import SavedReply
-from tertulia.core.languages import supported_language
 from tertulia.flows.engine import render
 from tertulia.visitors.models import Visitor
 
@@ -32,18 +31,11 @@ def may_change(*, member: Member, reply: SavedReply) -> bool:
     return member.can("replies")
 
 
-def visitor_language(visitor: Visitor) -> str:
-    """The language the visitor's chat speaks: the bot's, else their browser's first."""
-    if visitor.bot_id and visitor.bot.language:
-        return visitor.bot.language
-    return supported_language((visitor.languages or "").split(",")[0])
-
-
 def saved_replies_for(*, member: Member, visitor: Visitor) -> list[dict[str, str]]:
     """What the `/` list offers while answering `visitor`: one reply per shortcut (the member's
     own before the workspace's; in the visitor's language, else for any language), filled with
     the visitor's fields, custom attributes and `{agent}` (the member's public name)."""
-    language = visitor_language(visitor)
+    language = visitor.chat_language
     context = {**flow_context(visitor), "agent": member.user.public_name}
     chosen: dict[str, SavedReply] = {}
     for reply in saved_replies_of(member=member):

@@ -147,6 +147,13 @@ def notify_mentioned(*, visitor: Visitor, by: Member, members: list[Member], tex
         )
 
 
+def email_visitor(*, visitor: Visitor, event: str, subject: str, body: str) -> None:
+    """Queue an e-mail to the visitor's own address (the delivery queue sends and retries it)."""
+    _queue(
+        visitor, Channel.EMAIL, visitor.email, event, {"subject": one_line(subject), "body": body}
+    )
+
+
 def webhook_body(*, event: str, visitor: Visitor, bot: Bot | None, data: dict) -> dict:
     return {
         "event": event,

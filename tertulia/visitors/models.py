@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tertulia.accounts.models import Member, Workspace
+from tertulia.core.languages import supported_language
 from tertulia.visitors.choices import DeviceType, LiveChat, VisitorStatus
 from tertulia.visitors.text import digits, search_text_for
 
@@ -86,6 +87,8 @@ class Visitor(models.Model):
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     # Set when a member removed the visitor's personal data and kept the conversation.
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # Set when the visitor followed "stop e-mails about this chat".
+    emails_stopped_at = models.DateTimeField(_("e-mails stopped"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -157,6 +160,13 @@ class Visitor(models.Model):
     def display_name(self) -> str:
         """The visitor's name, or "Visitor #N" when none was given."""
         return self.name or UNNAMED % {"number": self.number}
+
+    @property
+    def chat_language(self) -> str:
+        """The language the visitor's chat speaks: the bot's, else their browser's first."""
+        if self.bot_id and self.bot.language:
+            return self.bot.language
+        return supported_language((self.languages or "").split(",")[0])
 
     @property
     def status_choice(self) -> VisitorStatus:

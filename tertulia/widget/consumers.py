@@ -5,6 +5,8 @@ gets an error frame `bad_request` (`too_large`) and the socket stays open; a bin
 it with 1003 (the chat only speaks text); a visitor deleted meanwhile is closed with 4401.
 """
 
+import asyncio
+import contextlib
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -25,6 +27,7 @@ from tertulia.widget.services import (
     bot_for_key,
     chat_language,
     visitor_for_token,
+    visitor_seen,
     widget_action_apply,
     widget_history,
     widget_page,
@@ -33,6 +36,8 @@ from tertulia.widget.services import (
 
 ACTIONS = ("text", "choose", "submit")
 UNKNOWN_VISITOR = 4401  # the chat forgets its token and starts again
+# How often an open chat renews the visitor's `last_seen_at`.
+SEEN_BEAT_SECONDS = 60
 
 
 class VisitorGone(Exception):
@@ -56,6 +61,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
     bot = None
     visitor = None
     group: str | None = None
+    heartbeat: asyncio.Task | None = None
 
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
@@ -74,8 +80,20 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json(hello)
+        self.heartbeat = asyncio.create_task(self._beat(self.visitor.pk))
+
+    async def _beat(self, visitor_id: int) -> None:
+        """While the chat is open the visitor counts as here (`Visitor.last_seen_at`), so a
+        member's reply is not also e-mailed to them (`conversations.follow_up`)."""
+        while True:
+            await database_sync_to_async(visitor_seen)(visitor_id=visitor_id)
+            await asyncio.sleep(SEEN_BEAT_SECONDS)
 
     async def disconnect(self, code):
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.heartbeat
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

@@ -209,6 +209,11 @@ def widget_page(*, visitor: Visitor, page: dict) -> PageView | None:
     return view
 
 
+def visitor_seen(*, visitor_id: int) -> None:
+    """The visitor's chat is open now (its socket calls this while connected)."""
+    Visitor.objects.filter(pk=visitor_id).update(last_seen_at=timezone.now())
+
+
 def _client_id(action: dict) -> str:
     client_id = action.get("client_id")
     if not isinstance(client_id, str) or not 0 < len(client_id) <= limits.CLIENT_ID_MAX:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("widget/<str:key>/messages", views.api_messages, name="messages"),
     path("widget/<str:key>/typing", views.api_typing, name="typing"),
     path("widget/<str:key>/page", views.api_page, name="page"),
+    path("chat/stop-emails/<str:token>/", views.stop_emails, name="stop_emails"),
 ]

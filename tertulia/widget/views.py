@@ -11,13 +11,14 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from tertulia.conversations.flow_runner import widget_state
+from tertulia.conversations.follow_up import follow_up_stop, visitor_for_stop_token
 from tertulia.core import limits
 from tertulia.core.colour import readable_accent
 from tertulia.core.compression import Precompressed
@@ -328,3 +329,25 @@ def api_page(request, bot, data):
     """The visitor went to another page of the site (the fallback's way to say it)."""
     widget_page(visitor=_visitor(request, bot), page=data)
     return HttpResponse(status=204)
+
+
+@require_GET
+@never_cache
+def stop_emails(request, token: str):
+    """The one-click "stop e-mails about this chat" link of a follow-up e-mail: it stops them at
+    once and says so, in the chat's language. A broken or unknown link says that instead."""
+    visitor = visitor_for_stop_token(token)
+    if visitor is not None:
+        follow_up_stop(visitor=visitor)
+    language = (
+        visitor.chat_language
+        if visitor is not None
+        else supported_language(request.headers.get("Accept-Language", ""))
+    )
+    with translation.override(language):
+        return render(
+            request,
+            "widget/stop_emails.html",
+            {"stopped": visitor is not None},
+            status=200 if visitor is not None else 404,
+        )

@@ -47,6 +47,11 @@ class Migration(migrations.Migration):
             name='waiting_since',
             field=models.DateTimeField(blank=True, null=True, verbose_name='waiting since'),
         ),
+        migrations.AddField(
+            model_name='visitor',
+            name='emails_stopped_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='e-mails stopped'),
+        ),
         migrations.RunPython(agents_become_assignees, migrations.RunPython.noop),
         migrations.RemoveField(
             model_name='visitor',

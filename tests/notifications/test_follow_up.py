@@ -1,0 +1,87 @@
+"""E-mail follow-up: a member's reply reaches a visitor who left the chat, by e-mail, through the
+real worker and an SMTP sink; the one-click link stops them."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tertulia.conversations.live_chat import live_chat_reply
+from tertulia.conversations.models import Sender
+from tertulia.conversations.services import message_post
+from tertulia.notifications.models import Channel, Delivery
+from tertulia.visitors.models import Visitor
+
+from .delivery import run_worker, transactional, use_smtp
+from .servers import SMTPSink
+
+
+def left_a_while_ago(visitor, minutes=10):
+    Visitor.objects.filter(pk=visitor.pk).update(
+        last_seen_at=timezone.now() - timedelta(minutes=minutes)
+    )
+    visitor.refresh_from_db()
+
+
+@transactional
+def test_a_reply_to_a_visitor_who_left_arrives_by_email_and_the_link_stops_them(
+    settings, owner, make_visitor
+):
+    settings.TERTULIA_URL = "http://chat.example.test"
+    visitor = make_visitor(name="Lucía", email="lucia@example.org", languages="es-ES")
+    message_post(visitor=visitor, sender=Sender.VISITOR, text="¿Hacéis envíos a Canarias?")
+    left_a_while_ago(visitor)
+    with SMTPSink() as sink:
+        use_smtp(settings, sink.port)
+        live_chat_reply(visitor=visitor, member=owner, text="Sí, en 48 horas <b>gratis</b>.")
+        run_worker()
+        (mail,) = sink.messages
+    message = mail.message
+    assert mail.rcpt_to == ["lucia@example.org"]
+    assert message["Subject"] == "Olga Owner respondió a tu chat"  # the chat's language
+    text = message.get_payload(decode=True).decode()
+    assert "Sí, en 48 horas <b>gratis</b>." in text
+    assert "Tú: ¿Hacéis envíos a Canarias?" in text  # the conversation so far
+    stop = re.search(r"http://chat\.example\.test(/chat/stop-emails/\S+/)", text).group(1)
+
+    page = Client().get(stop)
+    assert page.status_code == 200
+    assert "No recibirás más correos sobre este chat" in page.content.decode()
+    visitor.refresh_from_db()
+    assert visitor.emails_stopped_at is not None
+    live_chat_reply(visitor=visitor, member=owner, text="¿Algo más?")
+    assert Delivery.objects.filter(channel=Channel.EMAIL).count() == 1  # no more
+
+
+@pytest.mark.parametrize(
+    ("fields", "minutes"),
+    [
+        ({"email": "here@example.org"}, 1),  # the chat is open (seen a minute ago)
+        ({"email": ""}, 10),  # no address
+        ({"email": "x@example.org", "anonymised_at": timezone.now()}, 10),
+        ({"email": "x@example.org", "emails_stopped_at": timezone.now()}, 10),
+    ],
+)
+def test_no_email_while_the_chat_is_open_or_when_it_must_not(owner, make_visitor, fields, minutes):
+    visitor = make_visitor(name="V", **fields)
+    left_a_while_ago(visitor, minutes)
+    live_chat_reply(visitor=visitor, member=owner, text="Hello")
+    assert not Delivery.objects.exists()
+
+
+def test_emails_to_one_visitor_are_rate_limited(settings, owner, make_visitor):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "follow_up_emails_per_visitor": (2, 3600)}
+    visitor = make_visitor(email="v@example.org")
+    left_a_while_ago(visitor)
+    for n in range(4):
+        live_chat_reply(visitor=visitor, member=owner, text=f"Reply {n}")
+    assert Delivery.objects.filter(channel=Channel.EMAIL).count() == 2
+
+
+@pytest.mark.parametrize("token", ["x", "1", "a" * 300, "..", "%00", "eyJ.abc.def"])
+def test_a_broken_stop_link_says_so_and_changes_nothing(db, token):
+    response = Client().get(f"/chat/stop-emails/{token}/")
+    assert response.status_code == 404
+    assert "This link does not work" in response.content.decode()
