@@ -73,7 +73,14 @@ class WorkspaceForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name", "ip_storage", "retention_days", "auto_assign", "auto_assign_limit"]
+        fields = [
+            "name",
+            "timezone",
+            "ip_storage",
+            "retention_days",
+            "auto_assign",
+            "auto_assign_limit",
+        ]
         widgets = {"ip_storage": forms.RadioSelect}
         labels = {"name": _("Workspace name")}
         help_texts = {
@@ -83,13 +90,23 @@ class WorkspaceForm(forms.ModelForm):
             )
         }
 
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=_timezone_choices,
+        required=False,
+        help_text=_("Bots' office hours are read in it."),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Left empty, the limit keeps its value.
         self.fields["auto_assign_limit"].required = False
 
+    # Left out of a post, these keep their values.
     def clean_auto_assign_limit(self) -> int:
         return self.cleaned_data.get("auto_assign_limit") or self.instance.auto_assign_limit
+
+    def clean_timezone(self) -> str:
+        return self.cleaned_data.get("timezone") or self.instance.timezone
 
 
 PASSWORD_HELP = _(

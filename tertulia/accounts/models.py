@@ -49,6 +49,8 @@ class Workspace(models.Model):
             "Leave empty to keep them."
         ),
     )
+    # Office hours are read in this time zone.
+    timezone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
     # When a visitor asks for a person, give the conversation to an online member in turn.
     auto_assign = models.BooleanField(
         _("assign conversations automatically"),

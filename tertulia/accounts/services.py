@@ -19,7 +19,14 @@ from tertulia.core.updates import model_update
 
 logger = logging.getLogger(__name__)
 
-WORKSPACE_SETTINGS = ("name", "ip_storage", "retention_days", "auto_assign", "auto_assign_limit")
+WORKSPACE_SETTINGS = (
+    "name",
+    "timezone",
+    "ip_storage",
+    "retention_days",
+    "auto_assign",
+    "auto_assign_limit",
+)
 PROFILE_SETTINGS = ("name", "language", "timezone")
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from tertulia.conversations.assignment import assign_automatically
 from tertulia.conversations.models import Message, MessageKind, Sender
+from tertulia.conversations.office_hours import say_away, team_available, within_office_hours
 from tertulia.conversations.services import message_post, visitor_set_status
 from tertulia.flows import engine
 from tertulia.flows.models import Bot
@@ -24,6 +25,8 @@ def flow_context(visitor: Visitor) -> dict[str, object]:
     }
     context.update({name: getattr(visitor, name) or "" for name in CONTEXT_FIELDS})
     context["number"] = visitor.number
+    if visitor.bot_id:
+        context["within_office_hours"] = "yes" if within_office_hours(visitor.bot) else "no"
     # The browser's first language ("es-ES"); the visitor keeps the whole list.
     context["language"] = (visitor.languages or "").split(",")[0].strip()
     return context
@@ -53,6 +56,7 @@ def widget_state(visitor: Visitor) -> dict:
         "waiting": cursor.waiting,
         "node": cursor.node,
         "live_chat": visitor.live_chat,
+        "away": visitor.bot_id is not None and not team_available(visitor.bot),
     }
 
 
@@ -106,7 +110,9 @@ def _apply(visitor: Visitor, bot: Bot, effect: engine.Effect) -> None:
         case engine.Notify(label=label, text=text, config=config):
             notify_from_node(visitor=visitor, bot=bot, label=label, text=text, config=config)
         case engine.HandOff(node=node, text=text):
-            if text:
+            if not team_available(bot):
+                say_away(visitor=visitor)
+            elif text:
                 message_post(visitor=visitor, sender=Sender.BOT, text=text, payload={"node": node})
             live_chat_request(visitor=visitor)
         case engine.End(node=node, text=text):

@@ -63,6 +63,10 @@ class Bot(models.Model):
         blank=True,
     )
     # Signs the Notification node's webhooks (header Tertulia-Signature).
+    # Office hours (`flows.hours`): with them on, outside them the live-chat step says the team
+    # is away and the widget shows "Away".
+    hours_on = models.BooleanField(_("office hours"), default=False)
+    hours = models.JSONField(default=dict, blank=True)
     webhook_secret = models.CharField(max_length=64, default=new_webhook_secret)
     created_at = models.DateTimeField(auto_now_add=True)
 

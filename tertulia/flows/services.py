@@ -21,6 +21,8 @@ BOT_SETTINGS = (
     "position",
     "language",
     "allowed_origins",
+    "hours_on",
+    "hours",
 )
 
 

@@ -5,13 +5,14 @@ import json
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tertulia.accounts.decorators import manager_required
 from tertulia.accounts.models import Member
 from tertulia.flows import engine
-from tertulia.flows.forms import BotForm, FlowImportForm
+from tertulia.flows.forms import BotForm, FlowImportForm, OfficeHoursForm
 from tertulia.flows.messages import describe
 from tertulia.flows.models import Bot
 from tertulia.flows.preview import preview_pass
@@ -53,11 +54,40 @@ def bot_settings(request, bot_id: int):
         bot_update(bot=bot, actor=request.user, data=data)
         messages.success(request, _("Saved."))
         return redirect("flows:settings", bot.pk)
-    snippet = (
+    context = {
+        "bot": bot,
+        "form": form,
+        "snippet": _snippet(request, bot),
+        "hours_form": OfficeHoursForm(bot=bot),
+    }
+    return render(request, "flows/settings.html", context)
+
+
+def _snippet(request, bot: Bot) -> str:
+    """The tag a site pastes to show this bot's widget."""
+    return (
         f'<script src="{request.scheme}://{request.get_host()}/widget.js" '
         f'data-bot="{bot.public_key}" async></script>'
     )
-    return render(request, "flows/settings.html", {"bot": bot, "form": form, "snippet": snippet})
+
+
+@require_POST
+@manager_required
+def bot_hours(request, bot_id: int):
+    """Save a bot's office hours (the settings page's second form)."""
+    bot = _bot_or_404(request, bot_id)
+    form = OfficeHoursForm(request.POST, bot=bot)
+    if form.is_valid():
+        bot_update(bot=bot, actor=request.user, data=form.settings())
+        messages.success(request, _("Office hours saved."))
+        return redirect(f"{reverse('flows:settings', args=[bot.pk])}#hours")
+    context = {
+        "bot": bot,
+        "form": BotForm(instance=bot),
+        "hours_form": form,
+        "snippet": _snippet(request, bot),
+    }
+    return render(request, "flows/settings.html", context, status=400)
 
 
 def _editor_context(request, bot: Bot, flow: dict, problems: list[str]) -> dict:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tertulia.conversations.flow_runner import flow_advance, mark_option_chosen
 from tertulia.conversations.models import Message, MessageKind, Sender
+from tertulia.conversations.office_hours import away_email_capture
 from tertulia.conversations.services import message_post
 from tertulia.core import limits, ratelimit
 from tertulia.core.languages import supported_language
@@ -275,7 +276,8 @@ def widget_action_apply(*, bot: Bot, visitor: Visitor, action: dict, ip: str) ->
                 message = message_post(
                     visitor=visitor, sender=Sender.VISITOR, text=text, client_id=client_id
                 )
-                flow_advance(visitor=visitor, bot=bot, event=engine.Text(text))
+                if not away_email_capture(visitor=visitor, text=text):
+                    flow_advance(visitor=visitor, bot=bot, event=engine.Text(text))
                 return message
             case "choose":
                 return _choose(bot, visitor, action, client_id)

@@ -97,6 +97,7 @@ def widget_strings() -> dict:
         % {"max": limits.MESSAGE_MAX},
         "unavailable": _("The chat is not available right now. Please try again later."),
         "agent_joined": _("%(name)s joined the chat"),
+        "away": _("Away: we'll reply as soon as we're back"),
     }
 
 

@@ -63,7 +63,12 @@ def visitor_side(bot, owner, asgi_server, dashboard):
     assert visitor.engaged is False and visitor.landing_page == "https://shop.example/prices"
     kinds = [m["kind"] for m in opened["messages"]]
     assert kinds == ["text", "options"]
-    assert opened["state"] == {"waiting": "options", "node": "topic", "live_chat": ""}
+    assert opened["state"] == {
+        "waiting": "options",
+        "node": "topic",
+        "live_chat": "",
+        "away": False,
+    }
     events = receive_until(dashboard, lambda f: f["event"] == "conversation.started")
     assert {"visitor.created", "message.created"} <= {f["event"] for f in events}
 

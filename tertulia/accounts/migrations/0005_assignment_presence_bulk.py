@@ -12,6 +12,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name='workspace',
+            name='timezone',
+            field=models.CharField(default='UTC', max_length=64, verbose_name='time zone'),
+        ),
+        migrations.AddField(
             model_name='member',
             name='auto_assigned_at',
             field=models.DateTimeField(blank=True, null=True),

@@ -194,8 +194,12 @@
     }
   }
 
+  // Outside office hours, or with nobody in the team online, the header says "Away".
+  var subtitle = document.getElementById("subtitle");
+  var greeting = subtitle ? subtitle.textContent : "";
   function setState(next) {
     state = next || state;
+    if (subtitle) subtitle.textContent = state.away ? T.away : greeting;
     refreshQuestions();
   }
 
