@@ -1,6 +1,7 @@
 """E-mail follow-up: a member's reply reaches a visitor who left the chat, by e-mail, through the
 real worker and an SMTP sink; the one-click link stops them."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from tertulia.conversations.live_chat import live_chat_reply
 from tertulia.conversations.models import Sender
 from tertulia.conversations.services import message_post
+from tertulia.flows.services import flow_save
 from tertulia.notifications.models import Channel, Delivery
 from tertulia.visitors.models import Visitor
 
@@ -85,3 +87,53 @@ def test_a_broken_stop_link_says_so_and_changes_nothing(db, token):
     response = Client().get(f"/chat/stop-emails/{token}/")
     assert response.status_code == 404
     assert "This link does not work" in response.content.decode()
+
+
+@transactional
+def test_outside_hours_the_hand_off_asks_for_an_email_and_the_reply_goes_there(
+    settings, owner, bot
+):
+    """The whole path: the widget over HTTP, a closed schedule, the real worker, the link."""
+    settings.TERTULIA_URL = "http://chat.example.test"
+    flow_save(
+        bot=bot,
+        flow={
+            "nodes": [
+                {"id": "start", "type": "start", "next": "human"},
+                {"id": "human", "type": "live_chat", "text": "Someone joins shortly."},
+            ]
+        },
+    )
+    bot.hours_on, bot.hours = True, {"days": {}}  # closed every day: outside hours now
+    bot.save()
+    widget = Client(HTTP_ACCEPT_LANGUAGE="en")
+
+    def post(path, data, token=""):
+        return widget.post(
+            f"/widget/{bot.public_key}/{path}",
+            data=json.dumps(data),
+            content_type="application/json",
+            headers={"X-Tertulia-Token": token} if token else {},
+        ).json()
+
+    opened = post("open", {"page": {"url": "https://shop.example/help"}})
+    said = [m["text"] for m in opened["messages"]]
+    assert said == ["We're away right now. Leave your e-mail address here and we'll reply there."]
+    assert opened["state"]["away"] is True
+    post("send", {"type": "text", "client_id": "c1", "text": "zoe@example.org"}, opened["token"])
+    visitor = Visitor.objects.get()
+    assert visitor.email == "zoe@example.org" and visitor.waiting_since is not None
+
+    left_a_while_ago(visitor)
+    with SMTPSink() as sink:
+        use_smtp(settings, sink.port)
+        live_chat_reply(visitor=visitor, member=owner, text="Hi Zoe, here is your answer.")
+        run_worker()
+        (mail,) = sink.messages
+    text = mail.message.get_payload(decode=True).decode()
+    assert mail.rcpt_to == ["zoe@example.org"] and "Hi Zoe, here is your answer." in text
+    assert "Answer in the chat: https://shop.example/help" in text
+    stop = re.search(r"http://chat\.example\.test(/chat/stop-emails/\S+/)", text).group(1)
+    assert Client().get(stop).status_code == 200
+    visitor.refresh_from_db()
+    assert visitor.emails_stopped_at is not None
