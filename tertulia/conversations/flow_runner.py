@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tertulia.conversations.assignment import assign_automatically
+from tertulia.conversations.follow_up import may_email
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.conversations.office_hours import say_away, team_available, within_office_hours
 from tertulia.conversations.services import message_post, visitor_set_status
@@ -57,6 +58,10 @@ def widget_state(visitor: Visitor) -> dict:
         "node": cursor.node,
         "live_chat": visitor.live_chat,
         "away": visitor.bot_id is not None and not team_available(visitor.bot),
+        # Once the chat has ended, it offers "E-mail me this conversation".
+        "transcript": cursor.waiting == engine.ENDED
+        and not visitor.live_chat
+        and may_email(visitor),
     }
 
 

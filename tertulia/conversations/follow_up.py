@@ -1,4 +1,5 @@
-"""E-mail follow-up: a member's reply also reaches a visitor who has left the chat, by e-mail.
+"""E-mail follow-up: a member's reply also reaches a visitor who has left the chat, by e-mail;
+and the visitor can ask for the whole conversation by e-mail once the chat has ended.
 
 When a member replies to a visitor who gave an e-mail address and whose chat has not been open
 for `AWAY_AFTER` (the widget's socket renews `Visitor.last_seen_at` while it is open), the reply
@@ -23,6 +24,7 @@ from tertulia.visitors.models import PageView, Visitor
 
 AWAY_AFTER = timedelta(minutes=3)
 CONTEXT_MESSAGES = 5
+TRANSCRIPT_MESSAGES = 200
 STOP_SALT = "tertulia.conversations.follow-up-stop"
 
 
@@ -50,11 +52,8 @@ def follow_up_stop(*, visitor: Visitor) -> None:
 def wants_email(visitor: Visitor, now=None) -> bool:
     """Whether a reply now should also go by e-mail (the rate limit aside)."""
     now = now or timezone.now()
-    return bool(
-        visitor.email
-        and visitor.anonymised_at is None
-        and visitor.emails_stopped_at is None
-        and (visitor.last_seen_at is None or visitor.last_seen_at < now - AWAY_AFTER)
+    return may_email(visitor) and (
+        visitor.last_seen_at is None or visitor.last_seen_at < now - AWAY_AFTER
     )
 
 
@@ -84,6 +83,36 @@ def follow_up_email(*, visitor: Visitor, reply: Message) -> bool:
             lines += [_("Answer in the chat: %(url)s") % {"url": chat_url}]
         lines += [_("Stop e-mails about this chat: %(url)s") % {"url": stop_url}]
     email_visitor(visitor=visitor, event="follow_up", subject=subject, body="\n".join(lines))
+    return True
+
+
+def may_email(visitor: Visitor) -> bool:
+    """Whether the visitor can be e-mailed at all: an address, not anonymised, not stopped."""
+    return bool(visitor.email and not visitor.anonymised_at and not visitor.emails_stopped_at)
+
+
+def transcript_email(*, visitor: Visitor) -> bool:
+    """The visitor asked for the conversation by e-mail: everything they saw in it, oldest first
+    (the last 200 messages), to their address. Counts toward the same hourly limit as replies."""
+    if not may_email(visitor) or ratelimit.hit("follow_up_emails_per_visitor", str(visitor.pk)):
+        return False
+    said = list(
+        Message.objects.filter(visitor=visitor)
+        .visible_to_visitor()
+        .counted()
+        .select_related("agent")
+        .order_by("-id")[:TRANSCRIPT_MESSAGES]
+    )[::-1]
+    stop_url = public_url(reverse("widget:stop_emails", args=[stop_token(visitor)]))
+    with translation.override(visitor.chat_language):
+        subject = _("Your conversation with us")
+        lines = [_("Here is your conversation, as you asked:"), ""]
+        lines += [
+            f"{message.created_at:%Y-%m-%d %H:%M} {_speaker(message, visitor)}: {message.preview}"
+            for message in said
+        ]
+        lines += ["", _("Stop e-mails about this chat: %(url)s") % {"url": stop_url}]
+    email_visitor(visitor=visitor, event="transcript", subject=subject, body="\n".join(lines))
     return True
 
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("widget/<str:key>/messages", views.api_messages, name="messages"),
     path("widget/<str:key>/typing", views.api_typing, name="typing"),
     path("widget/<str:key>/page", views.api_page, name="page"),
+    path("widget/<str:key>/transcript", views.api_transcript, name="transcript"),
     path("chat/stop-emails/<str:token>/", views.stop_emails, name="stop_emails"),
 ]

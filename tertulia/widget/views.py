@@ -18,7 +18,12 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from tertulia.conversations.flow_runner import widget_state
-from tertulia.conversations.follow_up import follow_up_stop, visitor_for_stop_token
+from tertulia.conversations.follow_up import (
+    follow_up_stop,
+    may_email,
+    transcript_email,
+    visitor_for_stop_token,
+)
 from tertulia.core import limits
 from tertulia.core.colour import readable_accent
 from tertulia.core.compression import Precompressed
@@ -98,6 +103,7 @@ def widget_strings() -> dict:
         "unavailable": _("The chat is not available right now. Please try again later."),
         "agent_joined": _("%(name)s joined the chat"),
         "away": _("Away: we'll reply as soon as we're back"),
+        "transcript_sent": _("Sent. Check your inbox."),
     }
 
 
@@ -317,6 +323,17 @@ def api_messages(request, bot, data):
     return JsonResponse(
         {"messages": widget_history(visitor=visitor, after=after), "state": widget_state(visitor)}
     )
+
+
+@widget_api("POST")
+def api_transcript(request, bot, data):
+    """The visitor asks for this conversation by e-mail (to the address they gave)."""
+    visitor = _visitor(request, bot)
+    if not may_email(visitor):
+        raise WidgetError("no_email", _("We have no e-mail address to send it to."), 409)
+    if not transcript_email(visitor=visitor):
+        raise WidgetError("rate_limited", _("Too many e-mails for now. Try again later."), 429)
+    return JsonResponse({"ok": True})
 
 
 @widget_api("POST")

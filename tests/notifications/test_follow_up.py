@@ -137,3 +137,31 @@ def test_outside_hours_the_hand_off_asks_for_an_email_and_the_reply_goes_there(
     assert Client().get(stop).status_code == 200
     visitor.refresh_from_db()
     assert visitor.emails_stopped_at is not None
+
+
+def test_the_visitor_asks_for_the_conversation_by_email(settings, bot, make_visitor):
+    from tertulia.widget.services import token_hash
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "follow_up_emails_per_visitor": (1, 3600)}
+    visitor = make_visitor(name="Zoe", email="zoe@example.org")
+    Visitor.objects.filter(pk=visitor.pk).update(token_hash=token_hash("tok"))
+    message_post(visitor=visitor, sender=Sender.VISITOR, text="Do you ship to Ceuta?")
+    message_post(visitor=visitor, sender=Sender.BOT, text="Yes, in 3 days.")
+
+    def ask(token="tok"):  # noqa: S107 (a widget token, not a password)
+        return Client().post(
+            f"/widget/{bot.public_key}/transcript",
+            data="{}",
+            content_type="application/json",
+            headers={"X-Tertulia-Token": token},
+        )
+
+    assert ask().json() == {"ok": True}
+    (email,) = Delivery.objects.filter(channel=Channel.EMAIL, event="transcript")
+    assert email.target == "zoe@example.org"
+    assert "You: Do you ship to Ceuta?" in email.payload["body"]
+    assert "Bot: Yes, in 3 days." in email.payload["body"]
+    assert ask().status_code == 429  # the hourly limit
+    assert ask("not-the-token").status_code in (401, 403, 404)
+    Visitor.objects.filter(pk=visitor.pk).update(email="")
+    assert ask().json()["error"] == "no_email"

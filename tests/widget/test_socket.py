@@ -68,6 +68,7 @@ def visitor_side(bot, owner, asgi_server, dashboard):
         "node": "topic",
         "live_chat": "",
         "away": False,
+        "transcript": False,
     }
     events = receive_until(dashboard, lambda f: f["event"] == "conversation.started")
     assert {"visitor.created", "message.created"} <= {f["event"] for f in events}

@@ -197,11 +197,22 @@
   // Outside office hours, or with nobody in the team online, the header says "Away".
   var subtitle = document.getElementById("subtitle");
   var greeting = subtitle ? subtitle.textContent : "";
+  // Once the chat has ended, a visitor who gave an e-mail address may have it sent there.
+  var transcript = document.getElementById("transcript");
   function setState(next) {
     state = next || state;
     if (subtitle) subtitle.textContent = state.away ? T.away : greeting;
+    if (transcript) transcript.hidden = !state.transcript;
     refreshQuestions();
   }
+  document.getElementById("transcript-button").addEventListener("click", function (event) {
+    var status = document.getElementById("transcript-status");
+    event.target.disabled = true;
+    request("POST", "transcript", {}).then(function (reply) {
+      status.textContent = reply.ok ? T.transcript_sent : (reply.data.message || T.failed);
+      if (!reply.ok) event.target.disabled = false;
+    }).catch(function () { status.textContent = T.failed; event.target.disabled = false; });
+  });
 
   function setConnection(text) {
     connection.hidden = !text;
