@@ -82,6 +82,8 @@ def bulk_run(*, job_id: int) -> BulkJob:
     while job.state == BulkState.RUNNING:
         with transaction.atomic():
             job = BulkJob.objects.select_for_update().get(pk=job_id)
+            if job.state != BulkState.RUNNING:  # another worker finished it meanwhile
+                break
             batch = list(
                 _chosen(job).filter(pk__gt=job.last_id, pk__lte=job.max_id).order_by("pk")[:BATCH]
             )

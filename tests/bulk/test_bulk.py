@@ -122,3 +122,27 @@ def test_exporting_the_picked_rows(owner_client, make_visitor):
     text = body(response).decode()
     assert "Picked One" in text and "Not Picked" not in text
     assert "picked" in response["Content-Disposition"]
+
+
+def test_a_job_left_half_done_is_resumed_when_a_worker_starts(owner, make_visitor, monkeypatch):
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from tertulia.bulk.services import bulk_start
+    from tertulia.core.worker import worker_started
+
+    for n in range(5):
+        make_visitor(name=f"V{n}")
+    monkeypatch.setattr("tertulia.bulk.services.INLINE_LIMIT", 0)  # a background job
+    job = bulk_start(member=owner, action="status", value="closed", ids=None, query="")
+    assert job.state == BulkState.RUNNING
+    worker_started()
+    queued = DBTaskResult.objects.filter(
+        task_path="tertulia.bulk.tasks.run_bulk_job", status=TaskResultStatus.READY
+    )
+    assert queued.count() == 1
+    bulk_run(job_id=job.pk)
+    bulk_run(job_id=job.pk)  # a second run of a finished job changes nothing
+    job.refresh_from_db()
+    assert (job.state, job.done) == (BulkState.DONE, 5)
+    assert AuditEntry.objects.filter(action=AuditAction.VISITORS_BULK).count() == 1
