@@ -1,11 +1,11 @@
 from django.urls import path
 
-from tertulia.inbox import bulk, views
+from tertulia.inbox import bulk, exports, views
 
 app_name = "visitors"
 urlpatterns = [
     path("", views.visitor_list, name="list"),
-    path("export.<str:fmt>", views.visitor_export, name="export"),
+    path("export.<str:fmt>", exports.visitor_export, name="export"),
     path("bulk/", bulk.visitors_bulk, name="bulk"),
     path("bulk/<int:job_id>/", bulk.visitors_bulk_progress, name="bulk_progress"),
     path("<int:visitor_id>/", views.visitor_detail, name="detail"),

@@ -3,10 +3,9 @@ changes and exports. Views are thin: selectors read, services write."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,13 +25,10 @@ from tertulia.conversations.notes import note_post
 from tertulia.conversations.replies import saved_replies_for
 from tertulia.conversations.selectors import conversation_slice, status_history
 from tertulia.conversations.services import conversation_mark_read, visitor_set_status
-from tertulia.core import exports
 from tertulia.core.htmx import wants_fragment
-from tertulia.core.streaming import in_request_thread
 from tertulia.privacy.services import visitor_anonymise, visitor_delete
 from tertulia.visitors import selectors
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.exports import ExportLabels, export_rows
 from tertulia.visitors.filters import PAGE_SIZES, VisitorFilterForm, VisitorFilters
 from tertulia.visitors.models import Visitor
 
@@ -319,63 +315,3 @@ def visitor_typing(request, visitor_id: int):
     """The agent is typing: the visitor's widget shows it."""
     agent_typing(visitor=_visitor_or_404(request, visitor_id), agent=request.user)
     return HttpResponse(status=204)
-
-
-EXPORT_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", exports.csv_chunks),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        exports.xlsx_chunks,
-    ),
-}
-
-
-@require_GET
-@member_required
-def visitor_export(request, fmt: str):
-    """Exactly the rows of the current page, with scope=all every row matching the filters, or
-    the rows picked (`ids`). The bulk bar sends the list's filters as one `query` parameter."""
-    if fmt not in EXPORT_FORMATS:
-        raise Http404(_("Unknown export format."))
-    source = request.GET
-    if "query" in source:
-        source = QueryDict(source["query"].lstrip("?"))
-    filters, _errors = VisitorFilters.from_query(source)
-    filters = filters.seen_by(request.member.pk)
-    workspace = request.member.workspace
-    export_all = request.GET.get("scope") == "all"
-    picked = request.GET.getlist("ids")
-    if picked and not export_all:
-        ids = picked_ids(picked)
-        if ids is None:
-            return _bad_request(_("Those are not visitors of this list."))
-        visitors = selectors.visitor_picked(workspace=workspace, ids=ids)
-    elif export_all:
-        total = selectors.visitor_tab_counts(workspace=workspace, filters=filters)[filters.status]
-        if fmt == "xlsx" and total > exports.XLSX_MAX_ROWS:
-            return render(
-                request,
-                "visitors/export_refused.html",
-                {
-                    "total": total,
-                    "limit": exports.XLSX_MAX_ROWS,
-                    "csv_query": source.urlencode(),
-                },
-                status=413,
-            )
-        visitors = selectors.visitor_matching(workspace=workspace, filters=filters).iterator(
-            chunk_size=2000
-        )
-    else:
-        page = selectors.visitor_list_page(workspace=workspace, filters=filters)
-        filters, visitors = page.filters, page.rows
-    content_type, writer = EXPORT_FORMATS[fmt]
-    labels = ExportLabels.current()
-    chunks = writer(labels.headers, export_rows(visitors, labels))
-    response = StreamingHttpResponse(in_request_thread(chunks), content_type=content_type)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    scope = "all" if export_all else "picked" if picked else f"page{filters.page}"
-    response["Content-Disposition"] = (
-        f'attachment; filename="visitors-{filters.status}-{scope}-{stamp}.{fmt}"'
-    )
-    return response
