@@ -68,7 +68,7 @@ def visitor_export(request, fmt: str):
     chunks = writer(labels.headers, export_rows(visitors, labels))
     response = StreamingHttpResponse(in_request_thread(chunks), content_type=content_type)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    scope = "all" if export_all else "picked" if picked else f"page{filters.page}"
+    scope = "all" if export_all else "picked" if picked else "page"
     response["Content-Disposition"] = (
         f'attachment; filename="visitors-{filters.status}-{scope}-{stamp}.{fmt}"'
     )

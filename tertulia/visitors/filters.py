@@ -12,18 +12,51 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.text import digits, search_term
+from tertulia.visitors.search import text_contains
+from tertulia.visitors.text import digits, fold, search_term
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order of the list: by one column, then by id in the same direction. Where the column
+    can be empty (NULL), those rows come all together, last or first."""
+
+    field: str
+    descending: bool = False
+    nullable: bool = False
+    nulls_first: bool = False
+
+    @property
+    def expressions(self) -> tuple:
+        column = F(self.field).desc if self.descending else F(self.field).asc
+        nulls = {"nulls_first": True} if self.nulls_first else {"nulls_last": True}
+        by_id = F("id").desc() if self.descending else F("id").asc()
+        return (column(**nulls) if self.nullable else column(), by_id)
+
+    @staticmethod
+    def cursor(row) -> str:
+        """Where a row is in the list, for the URL (`after` / `before`): its id. The database
+        compares the row's own values, so no value is carried, parsed or rounded."""
+        return str(row.pk)
+
+    @staticmethod
+    def parse(token: str) -> int | None:
+        """The visitor id a cursor holds, or None when it is not one."""
+        if token.isascii() and token.isdigit() and len(token) <= 18 and int(token) > 0:
+            return int(token)
+        return None
+
 
 SORTS = {
-    "-created": (F("created_at").desc(), F("id").desc()),
-    "created": (F("created_at").asc(), F("id").asc()),
-    "name": (F("name").asc(nulls_last=True), F("id").asc()),
-    "-name": (F("name").desc(nulls_last=True), F("id").desc()),
-    "-activity": (F("last_message_at").desc(nulls_last=True), F("id").desc()),
-    "activity": (F("last_message_at").asc(nulls_first=True), F("id").asc()),
+    "-created": Order("created_at", descending=True),
+    "created": Order("created_at"),
+    "name": Order("name", nullable=True),
+    "-name": Order("name", descending=True, nullable=True),
+    "-activity": Order("last_message_at", descending=True, nullable=True),
+    "activity": Order("last_message_at", nullable=True, nulls_first=True),
 }
 # "Waiting for a person" always shows who has waited longest first.
-WAITING_ORDER = (F("waiting_since").asc(), F("id").asc())
+WAITING_ORDER = Order("waiting_since")
 PAGE_SIZES = (25, 50, 100)
 
 
@@ -80,7 +113,12 @@ class VisitorFilterForm(forms.Form):
         required=False,
         empty_value=PAGE_SIZES[0],
     )
-    page = forms.IntegerField(min_value=1, max_value=10_000_000, required=False)
+    # Keyset paging: the rows after or before a row's cursor, or the last page; `start` is the
+    # position of the page's first row, carried by the links only to be shown.
+    after = forms.CharField(max_length=20, required=False)
+    before = forms.CharField(max_length=20, required=False)
+    page = forms.ChoiceField(choices=[("last", "last")], required=False)
+    start = forms.IntegerField(min_value=1, max_value=10**12, required=False)
 
     def clean(self):
         data = super().clean()
@@ -112,7 +150,10 @@ class VisitorFilters:
     preview: bool = False
     sort: str = "-created"
     per_page: int = PAGE_SIZES[0]
-    page: int = 1
+    after: str = ""
+    before: str = ""
+    page: str = ""
+    start: int = 1
     # Who is looking (a member's id), which "Mine" means; set by the view, not the URL.
     me: int | None = None
 
@@ -128,15 +169,20 @@ class VisitorFilters:
                 values[field.name] = value
         if "country" in values:
             values["country"] = values["country"].upper()
-        return cls(**values), dict(form.errors)
+        filters, errors = cls(**values), dict(form.errors)
+        for name in ("after", "before"):
+            if getattr(filters, name) and filters.order.parse(getattr(filters, name)) is None:
+                errors[name] = [_("That page link no longer works; here is the first page.")]
+                filters = replace(filters, after="", before="", page="", start=1)
+        return filters, errors
 
     @property
     def is_filtering(self) -> bool:
         """True when anything narrows the list beyond the status tab."""
         return any(getattr(self, name) != getattr(DEFAULTS, name) for name in FILTER_FIELDS)
 
-    def with_page(self, page: int) -> "VisitorFilters":
-        return replace(self, page=page)
+    def first_page(self) -> "VisitorFilters":
+        return replace(self, after="", before="", page="", start=1)
 
     def seen_by(self, member_id: int) -> "VisitorFilters":
         """These filters for the member whose id is given ("Mine" is theirs)."""
@@ -150,14 +196,18 @@ class VisitorFilters:
             conditions &= InboxView(self.view).condition(self.me)
         if self.assignee is not None:
             conditions &= Q(assignee_id=self.assignee)
+        # The search index finds candidates for every contains-filter; each then checks its own
+        # column (a name filter is not accent-folded, the search box is).
         if self.q:
-            conditions &= Q(search_text__contains=search_term(self.q))
+            conditions &= text_contains(search_term(self.q))
         if self.name:
-            conditions &= Q(name__icontains=self.name)
+            conditions &= text_contains(fold(self.name)) & Q(name__icontains=self.name)
         if self.email:
-            conditions &= Q(email__icontains=self.email)
+            conditions &= text_contains(fold(self.email)) & Q(email__icontains=self.email)
         if self.phone and digits(self.phone):
-            conditions &= Q(phone_digits__contains=digits(self.phone))
+            conditions &= text_contains(digits(self.phone)) & Q(
+                phone_digits__contains=digits(self.phone)
+            )
         if self.country:
             conditions &= Q(country=self.country)
         if self.region:
@@ -173,8 +223,12 @@ class VisitorFilters:
         return queryset.filter(conditions)
 
     @property
-    def ordering(self) -> tuple:
+    def order(self) -> Order:
         return WAITING_ORDER if self.view == InboxView.WAITING else SORTS[self.sort]
+
+    @property
+    def ordering(self) -> tuple:
+        return self.order.expressions
 
 
 DEFAULTS = VisitorFilters()

@@ -192,3 +192,51 @@ class PageView(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class VisitorCount(models.Model):
+    """How many visitors a workspace has in each status, per assignee and whether they wait for
+    a person: the tab and view counts without counting rows. Database triggers keep it on every
+    insert, update and delete of a visitor, whichever code runs it (`counts.TRIGGERS`);
+    `tertulia recount` rebuilds it from the visitors."""
+
+    # No constraint: a deleted workspace's visitors and these rows go in either order.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    is_preview = models.BooleanField()
+    status = models.CharField(max_length=16, choices=VisitorStatus.choices)
+    # The assignee's member id, 0 for nobody (so that the unique key holds on every database).
+    assignee = models.BigIntegerField()
+    waiting = models.BooleanField()
+    visitors = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "is_preview", "status", "assignee", "waiting"],
+                name="visitor_count_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.visitors}"
+
+
+class VisitorCountry(models.Model):
+    """How many visitors (not test conversations) a workspace has from each country: the
+    country filter's choices. Kept by the same triggers as `VisitorCount`."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    country = models.CharField(max_length=2)
+    visitors = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "country"], name="visitor_country_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country}: {self.visitors}"

@@ -1,14 +1,16 @@
 """Reads for the Visitors page: rows and tab counts from one filter object."""
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from django.db.models import Count, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from tertulia.accounts.models import Workspace
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.filters import InboxView, VisitorFilters
-from tertulia.visitors.models import PageView, Visitor
+from tertulia.visitors.filters import DEFAULTS, FILTER_FIELDS, InboxView, VisitorFilters
+from tertulia.visitors.models import PageView, Visitor, VisitorCount, VisitorCountry
+from tertulia.visitors.paging import keyset_rows
 
 # The columns the list and the exports read; the rest of a visitor stays in the database.
 LIST_COLUMNS = (
@@ -36,15 +38,25 @@ LIST_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class VisitorCounts:
+    """How many visitors match the filters, per status tab (in the chosen view) and per view
+    (in the chosen tab). With filters the counts stop at COUNT_CAP: `estimated` says so, and a
+    count above it means "more than COUNT_CAP"."""
+
+    tabs: dict[str, int]
+    views: dict[str, int]
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
 class VisitorPage:
     """One page of the list with everything the page shows around it."""
 
     rows: list[Visitor]
-    counts: dict[str, int]
-    view_counts: dict[str, int]
+    counts: VisitorCounts
     filters: VisitorFilters
-    number: int
-    num_pages: int
+    has_previous: bool
+    has_next: bool
 
     @property
     def status(self) -> VisitorStatus:
@@ -53,37 +65,54 @@ class VisitorPage:
     @property
     def tabs(self) -> list[tuple[VisitorStatus, int]]:
         """Each status tab with its count, in pipeline order."""
-        return [(status, self.counts[status.value]) for status in VisitorStatus]
+        return [(status, self.counts.tabs[status.value]) for status in VisitorStatus]
 
     @property
     def views(self) -> list[tuple[InboxView, int]]:
         """Each view with how many visitors of the current tab it holds under the filters."""
-        return [(view, self.view_counts[view.value]) for view in InboxView]
-
-    @property
-    def total_all_tabs(self) -> int:
-        return sum(self.counts.values())
+        return [(view, self.counts.views[view.value]) for view in InboxView]
 
     @property
     def total(self) -> int:
         """Visitors in the current tab that match the filters."""
-        return self.counts[self.filters.status]
+        return self.counts.tabs[self.filters.status]
+
+    @property
+    def total_known(self) -> bool:
+        return not self.counts.estimated or self.total <= COUNT_CAP
+
+    @property
+    def cap(self) -> int:
+        return COUNT_CAP
+
+    @property
+    def any_visitors(self) -> bool:
+        """Whether any tab holds anyone under the filters (else the page says how to start)."""
+        return any(self.counts.tabs.values())
 
     @property
     def start_index(self) -> int:
-        return (self.number - 1) * self.filters.per_page + 1 if self.rows else 0
+        return self.filters.start if self.rows else 0
 
     @property
     def end_index(self) -> int:
         return self.start_index + len(self.rows) - 1 if self.rows else 0
 
     @property
-    def has_previous(self) -> bool:
-        return self.number > 1
+    def next_cursor(self) -> str:
+        return self.filters.order.cursor(self.rows[-1]) if self.rows else ""
 
     @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
+    def previous_cursor(self) -> str:
+        return self.filters.order.cursor(self.rows[0]) if self.rows else ""
+
+    @property
+    def next_start(self) -> int:
+        return self.end_index + 1
+
+    @property
+    def previous_start(self) -> int:
+        return max(1, self.start_index - self.filters.per_page)
 
 
 def visitor_filtered(*, workspace: Workspace, filters: VisitorFilters) -> QuerySet[Visitor]:
@@ -91,36 +120,77 @@ def visitor_filtered(*, workspace: Workspace, filters: VisitorFilters) -> QueryS
     return filters.apply(Visitor.objects.filter(workspace=workspace))
 
 
-@dataclass(frozen=True)
-class VisitorCounts:
-    """How many visitors match the filters, per status tab (in the chosen view) and per view
-    (in the chosen tab)."""
+# Beyond this many, a filtered count stops and says "more than".
+COUNT_CAP = 1000
+# What the maintained counts can answer (the rest are filters that read visitors).
+COUNTED_FIELDS = {"assignee", "preview"}
 
-    tabs: dict[str, int]
-    views: dict[str, int]
+
+def _in_view(view: InboxView, *, me: int | None, assignee: int, waiting: bool) -> bool:
+    match view:
+        case InboxView.MINE:
+            return me is not None and assignee == me
+        case InboxView.UNASSIGNED:
+            return assignee == 0
+        case InboxView.WAITING:
+            return waiting
+    return True
+
+
+def _maintained_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
+    """From `VisitorCount`: a few rows per workspace, whatever its size."""
+    tabs = dict.fromkeys(VisitorStatus.values, 0)
+    views = dict.fromkeys(InboxView.values, 0)
+    rows = VisitorCount.objects.filter(workspace=workspace, is_preview=filters.preview)
+    if filters.assignee is not None:
+        rows = rows.filter(assignee=filters.assignee)
+    for status, assignee, waiting, visitors in rows.values_list(
+        "status", "assignee", "waiting", "visitors"
+    ):
+        for view in InboxView:
+            if _in_view(view, me=filters.me, assignee=assignee, waiting=waiting):
+                if view == filters.view and status in tabs:
+                    tabs[status] += visitors
+                if status == filters.status:
+                    views[view] += visitors
+    return VisitorCounts(tabs=tabs, views=views)
+
+
+def _capped_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
+    """Under filters: each count reads at most COUNT_CAP + 1 matching rows, all in one query."""
+    matching = filters.apply(Visitor.objects.filter(workspace=workspace), view=False).order_by()
+    in_view = InboxView(filters.view).condition(filters.me)
+    conditions = {
+        **{f"tab_{s}": Q(status=s) & in_view for s in VisitorStatus.values},
+        **{f"view_{v}": Q(status=filters.status) & v.condition(filters.me) for v in InboxView},
+    }
+    parts, params = [], []
+    for condition in conditions.values():
+        sample = matching.filter(condition).values("id")[: COUNT_CAP + 1]
+        try:
+            sql, part_params = sample.query.sql_with_params()
+        except EmptyResultSet:  # a condition that holds for nobody
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS sample)")  # noqa: S608
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        counted = dict(zip(conditions, cursor.fetchone(), strict=True))
+    return VisitorCounts(
+        tabs={s: counted[f"tab_{s}"] for s in VisitorStatus.values},
+        views={v: counted[f"view_{v}"] for v in InboxView.values},
+        estimated=True,
+    )
 
 
 def visitor_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
-    """The tab counts and the view counts in one grouped query: per status, how many visitors
-    each view holds."""
-    grouped = (
-        filters.apply(Visitor.objects.filter(workspace=workspace), view=False)
-        .order_by()
-        .values("status")
-        .annotate(
-            **{
-                view.value: Count("id", filter=view.condition(filters.me) or None)
-                for view in InboxView
-            }
-        )
-    )
-    by_status = {row["status"]: row for row in grouped}
-    tabs = {
-        status: by_status.get(status, {}).get(filters.view, 0) for status in VisitorStatus.values
-    }
-    current = by_status.get(filters.status, {})
-    views = {view: current.get(view, 0) for view in InboxView.values}
-    return VisitorCounts(tabs=tabs, views=views)
+    """The tab counts and the view counts: exact from the maintained counts, or capped when
+    filters that only the visitors' rows can answer narrow the list."""
+    narrowed = {name for name in FILTER_FIELDS if getattr(filters, name) != getattr(DEFAULTS, name)}
+    if narrowed - COUNTED_FIELDS:
+        return _capped_counts(workspace=workspace, filters=filters)
+    return _maintained_counts(workspace=workspace, filters=filters)
 
 
 def visitor_tab_counts(*, workspace: Workspace, filters: VisitorFilters) -> dict[str, int]:
@@ -150,22 +220,38 @@ def visitor_picked(*, workspace: Workspace, ids: list[int]) -> QuerySet[Visitor]
 
 
 def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> VisitorPage:
-    """The rows of the requested page, the tab counts and the view counts (two queries)."""
-    counted = visitor_counts(workspace=workspace, filters=filters)
-    counts, view_counts = counted.tabs, counted.views
-    per_page = filters.per_page
-    num_pages = max(1, math.ceil(counts[filters.status] / per_page))
-    number = min(filters.page, num_pages)
-    offset = (number - 1) * per_page
-    rows = list(visitor_matching(workspace=workspace, filters=filters)[offset : offset + per_page])
-    return VisitorPage(
-        rows=rows,
-        counts=counts,
-        view_counts=view_counts,
-        filters=filters.with_page(number),
-        number=number,
-        num_pages=num_pages,
-    )
+    """The rows of the requested page, the tab counts and the view counts. Keyset paging: the
+    rows after or before one row (`after` / `before`: its id), or the last page; a link whose
+    row is gone shows the first page (going back) or the last (going on)."""
+    counts = visitor_counts(workspace=workspace, filters=filters)
+    matching = visitor_matching(workspace=workspace, filters=filters)
+    order, size = filters.order, filters.per_page
+
+    def anchor(token: str) -> QuerySet:
+        return Visitor.objects.filter(workspace=workspace, pk=order.parse(token))
+
+    if filters.before:
+        rows, more = keyset_rows(matching, order, anchor(filters.before), size, back=True)
+        if not rows:
+            return visitor_list_page(workspace=workspace, filters=filters.first_page())
+        start = filters.start if more else 1
+        return VisitorPage(rows, counts, replace(filters, start=start), more, True)
+    if filters.after:
+        rows, more = keyset_rows(matching, order, anchor(filters.after), size, back=False)
+        if not rows:
+            last = replace(filters.first_page(), page="last")
+            return visitor_list_page(workspace=workspace, filters=last)
+        return VisitorPage(rows, counts, filters, True, more)
+    if filters.page == "last":
+        # Known totals end the list where Next would: 26-30 of 30, not 6-30.
+        total = counts.tabs[filters.status]
+        known = total > 0 and (not counts.estimated or total <= COUNT_CAP)
+        tail = (total - 1) % size + 1 if known else size
+        rows, more = keyset_rows(matching, order, None, tail, back=True)
+        start = total - len(rows) + 1 if more and known else 1
+        return VisitorPage(rows, counts, replace(filters, start=start), more, False)
+    rows, more = keyset_rows(matching, order, None, size, back=False)
+    return VisitorPage(rows, counts, filters.first_page(), False, more)
 
 
 def visitor_get(*, workspace: Workspace, visitor_id: int) -> Visitor:
@@ -177,13 +263,11 @@ def visitor_get(*, workspace: Workspace, visitor_id: int) -> Visitor:
 
 def visitor_countries(*, workspace: Workspace) -> list[str]:
     """The country codes present among the workspace's visitors (not test conversations), for
-    the filter's select: read from the `visitor_location` index."""
+    the filter's select: from the maintained `VisitorCountry`."""
     return list(
-        Visitor.objects.filter(workspace=workspace, is_preview=False)
-        .exclude(country="")
+        VisitorCountry.objects.filter(workspace=workspace, visitors__gt=0)
         .order_by("country")
         .values_list("country", flat=True)
-        .distinct()
     )
 
 

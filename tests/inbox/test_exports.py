@@ -68,10 +68,10 @@ def page_rows(workspace, query: str):
 
 
 def test_csv_of_the_current_page_matches_the_page(owner_client, workspace, populated):
-    query = "status=new&sort=name&per_page=25&page=2"
+    query = "status=new&sort=name&per_page=25&page=last"
     response, content = export(owner_client, "csv", query)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert 'filename="visitors-new-page2-' in response["Content-Disposition"]
+    assert 'filename="visitors-new-page-' in response["Content-Disposition"]
     rows = read_csv(content)
     assert rows[0] == EXPORT_HEADERS
     shown = page_rows(workspace, query)

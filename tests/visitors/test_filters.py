@@ -22,10 +22,11 @@ def names(workspace, query: str) -> set[str]:
 def test_defaults_are_the_new_tab_newest_first():
     filters, errors = parse("")
     assert errors == {}
-    assert (filters.status, filters.sort, filters.per_page, filters.page) == (
+    assert (filters.status, filters.sort, filters.per_page, filters.after, filters.start) == (
         "new",
         "-created",
         25,
+        "",
         1,
     )
     assert not filters.is_filtering

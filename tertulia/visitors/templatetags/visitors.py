@@ -7,7 +7,7 @@ import phonenumbers
 from babel import Locale, UnknownLocaleError
 from django import template
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from tertulia.core.countries import country_name as _country_name
 from tertulia.core.web import is_web_url
 from tertulia.geo.location import ATTRIBUTION_URL
 from tertulia.visitors.choices import VisitorStatus
+from tertulia.visitors.selectors import COUNT_CAP
 
 register = template.Library()
 
@@ -149,3 +150,12 @@ def day_heading(moment) -> str:
     ("Wednesday, Nov. 25, 2026", "miércoles, 25 de noviembre de 2026")."""
     day = timezone.localtime(moment)
     return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}"
+
+
+@register.filter
+def visitor_count(count: int, estimated: bool = False) -> str:
+    """A tab's count with the language's digit grouping; past the cap of an estimated count,
+    "1,000+" (the count stopped there)."""
+    if estimated and count > COUNT_CAP:
+        return f"{number_format(COUNT_CAP, force_grouping=True)}+"
+    return number_format(count, force_grouping=True)

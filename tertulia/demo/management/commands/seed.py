@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from tertulia.accounts.models import Workspace
+from tertulia.demo.account import DEMO_WORKSPACE
 from tertulia.demo.seeding import seed_visitors
 from tertulia.flows.models import Bot
 
@@ -13,7 +14,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--visitors", type=int, required=True)
         parser.add_argument("--messages-per-visitor", type=int, default=8)
-        parser.add_argument("--workspace", required=True, help="Name of an existing workspace.")
+        parser.add_argument(
+            "--workspace",
+            default=DEMO_WORKSPACE,
+            help="Name of an existing workspace (default: the demo workspace).",
+        )
         parser.add_argument("--seed", type=int, default=1, help="Random seed, for repeatable data.")
 
     def handle(self, *args, visitors, messages_per_visitor, workspace, seed, **options):
@@ -23,7 +28,8 @@ class Command(BaseCommand):
             space = Workspace.objects.get(name=workspace)
         except Workspace.DoesNotExist:
             raise CommandError(
-                f"No workspace named {workspace!r}. Create it with `tertulia createadmin`."
+                f"No workspace named {workspace!r}. Create it with `tertulia createadmin`"
+                " (or the demo workspace with `tertulia setupdemo`)."
             ) from None
         bot = Bot.objects.filter(workspace=space).first() or Bot.objects.create(
             workspace=space, name="Website bot"

@@ -1,0 +1,137 @@
+"""The maintained counts equal a count of the visitors after every kind of write: creation,
+status changes one by one and in bulk, assignment, waiting, a member's removal, deletion,
+the retention purge and a workspace's deletion; `tertulia recount` repairs them."""
+
+import datetime as dt
+
+from django.core.management import call_command
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.utils import timezone
+
+from tertulia.accounts.services import workspace_delete
+from tertulia.conversations.assignment import visitor_assign
+from tertulia.conversations.flow_runner import live_chat_request
+from tertulia.conversations.services import visitor_set_status
+from tertulia.privacy.services import visitor_anonymise, visitor_delete, visitors_purge_expired
+from tertulia.team.services import team_member_remove
+from tertulia.visitors.filters import VisitorFilters
+from tertulia.visitors.models import Visitor, VisitorCount, VisitorCountry
+from tertulia.visitors.selectors import visitor_countries, visitor_counts
+
+
+def counted() -> tuple[dict, dict]:
+    """What the maintained tables say, without the rows that fell to zero."""
+    counts = {
+        (c.workspace_id, c.is_preview, c.status, c.assignee, c.waiting): c.visitors
+        for c in VisitorCount.objects.all()
+        if c.visitors
+    }
+    countries = {(c.workspace_id, c.country): c.visitors for c in VisitorCountry.objects.all()}
+    return counts, {key: n for key, n in countries.items() if n}
+
+
+def truth() -> tuple[dict, dict]:
+    """The same, counted from the visitors."""
+    grouped = Visitor.objects.values("workspace_id", "is_preview", "status").annotate(
+        assigned=Coalesce("assignee_id", 0), waits=Q(waiting_since__isnull=False), n=Count("id")
+    )
+    counts = {
+        (r["workspace_id"], r["is_preview"], r["status"], r["assigned"], r["waits"]): r["n"]
+        for r in grouped.order_by()
+    }
+    by_country = (
+        Visitor.objects.filter(is_preview=False)
+        .exclude(country="")
+        .values("workspace_id", "country")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return counts, {(r["workspace_id"], r["country"]): r["n"] for r in by_country}
+
+
+def assert_consistent():
+    assert counted() == truth()
+
+
+def test_every_write_keeps_the_counts(workspace, make_visitor, owner, agent, other_owner):
+    visitors = [
+        make_visitor(name=f"V{n}", country=("ES", "MX", "")[n % 3], status=status)
+        for n, status in enumerate(["new", "new", "lead", "customer", "closed", "archived"] * 3)
+    ]
+    make_visitor(name="Test", is_preview=True, country="FR")
+    make_visitor(name="Theirs", in_workspace=other_owner.workspace, country="AR")
+    assert_consistent()
+
+    visitor_set_status(visitor=visitors[0], status="lead", actor=owner.user)
+    visitor_assign(visitor=visitors[1], assignee=agent, actor=owner.user)
+    live_chat_request(visitor=visitors[2])
+    assert Visitor.objects.get(pk=visitors[2].pk).waiting_since is not None
+    Visitor.objects.filter(pk__in=[v.pk for v in visitors[3:8]]).update(status="closed")
+    Visitor.objects.filter(pk=visitors[4].pk).update(country="PT")
+    assert_consistent()
+
+    visitor_anonymise(visitor=visitors[5], actor=owner.user)
+    visitor_delete(visitor=visitors[6], actor=owner.user)
+    team_member_remove(member=agent, actor=owner)  # their conversations become unassigned
+    assert_consistent()
+
+    Visitor.objects.filter(status="archived").update(
+        status_changed_at=timezone.now() - dt.timedelta(days=400)
+    )
+    workspace.retention_days = 30
+    workspace.save()
+    assert visitors_purge_expired() > 0
+    assert_consistent()
+
+    workspace_delete(workspace=other_owner.workspace, actor=other_owner.user)
+    assert_consistent()
+    assert not VisitorCount.objects.filter(workspace_id=other_owner.workspace.pk).exclude(
+        visitors=0
+    )
+
+
+def test_the_page_reads_them_exactly_and_countries_come_from_them(workspace, make_visitor, agent):
+    for n in range(7):
+        make_visitor(
+            status="new", country="ES" if n % 2 else "MX", assignee=agent if n < 3 else None
+        )
+    make_visitor(status="lead", country="CL")
+    make_visitor(status="new", country="FR", is_preview=True)
+    filters = VisitorFilters.from_query(QueryDict(""))[0].seen_by(agent.pk)
+    counts = visitor_counts(workspace=workspace, filters=filters)
+    assert not counts.estimated
+    assert counts.tabs == {"new": 7, "lead": 1, "customer": 0, "closed": 0, "archived": 0}
+    assert counts.views == {"all": 7, "mine": 3, "unassigned": 4, "waiting": 0}
+    mine = VisitorFilters.from_query(QueryDict("view=mine"))[0].seen_by(agent.pk)
+    assert visitor_counts(workspace=workspace, filters=mine).tabs["new"] == 3
+    assert visitor_countries(workspace=workspace) == ["CL", "ES", "MX"]
+
+
+def test_filtered_counts_stop_at_the_cap_and_say_so(workspace, make_visitor, settings):
+    from tertulia.visitors import selectors
+
+    settings.DEBUG = False
+    original = selectors.COUNT_CAP
+    selectors.COUNT_CAP = 3
+    try:
+        for n in range(5):
+            make_visitor(name=f"Garcia {n}", country="ES")
+        make_visitor(name="Lopez", country="ES")
+        searched = VisitorFilters.from_query(QueryDict("q=garcia"))[0]
+        counts = visitor_counts(workspace=workspace, filters=searched)
+        assert counts.estimated and counts.tabs["new"] == 4  # "3+": it stopped reading
+        narrow = VisitorFilters.from_query(QueryDict("q=lopez"))[0]
+        assert visitor_counts(workspace=workspace, filters=narrow).tabs["new"] == 1
+    finally:
+        selectors.COUNT_CAP = original
+
+
+def test_recount_repairs_counts_that_were_tampered_with(workspace, make_visitor):
+    for status in ("new", "new", "lead"):
+        make_visitor(status=status, country="ES")
+    VisitorCount.objects.update(visitors=999)
+    VisitorCountry.objects.all().delete()
+    call_command("recount", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert_consistent()
