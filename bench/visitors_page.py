@@ -43,7 +43,7 @@ from tertulia.visitors.selectors import visitor_filtered, visitor_matching  # no
 WORKSPACE = "Bench"
 
 
-def ensure_data(count: int):
+def ensure_data(count: int, messages: int = 10):
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     workspace = Workspace.objects.filter(name=WORKSPACE).first()
@@ -55,7 +55,13 @@ def ensure_data(count: int):
     have = Visitor.objects.filter(workspace=workspace).count()
     if have < count:
         started = time.perf_counter()
-        call_command("seed", visitors=count - have, workspace=WORKSPACE, seed=have + 7)
+        call_command(
+            "seed",
+            visitors=count - have,
+            messages_per_visitor=messages,
+            workspace=WORKSPACE,
+            seed=have + 7,
+        )
         print(f"seeded {count - have:,} visitors in {time.perf_counter() - started:.1f} s")
     # What autovacuum does in production: fresh statistics and a visibility map (index-only scans).
     with connection.cursor() as cursor:

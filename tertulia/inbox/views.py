@@ -77,6 +77,17 @@ def _detail_context(request, visitor: Visitor, *, layout: str, tab: str) -> dict
     }
 
 
+def _row_urls(request) -> dict[str, str]:
+    """What every row's links share, made once per page rather than once per row: the list's
+    address (the panel and the full page sit under it) and its query without the open panel,
+    ending with "&" when not empty."""
+    query = request.GET.copy()
+    for name in ("open", "panel"):
+        query.pop(name, None)
+    encoded = query.urlencode()
+    return {"list": reverse("visitors:list"), "query": f"{encoded}&" if encoded else ""}
+
+
 @require_GET
 @member_required
 def visitor_list(request):
@@ -92,6 +103,7 @@ def visitor_list(request):
         "statuses": list(VisitorStatus),
         "page_sizes": PAGE_SIZES,
         "teammates": members_by_name(workspace_id=workspace.pk),
+        "row_urls": _row_urls(request),
     }
     if wants_fragment(request, "results"):
         return render(request, "visitors/list.html#results", context)
