@@ -146,9 +146,12 @@ class LiveASGIServer:
             time.sleep(0.02)
 
     def stop(self):
+        from tertulia.core.dblanes import close_connections
+
         self.server.should_exit = True
         self.thread.join(10)
         self.socket.close()
+        close_connections()  # the sockets' database threads (the test database may go next)
 
     def restart(self):
         """Stop and serve again on the same port: every open connection drops meanwhile."""

@@ -6,8 +6,13 @@ from django.utils import timezone
 from tertulia.conversations.assignment import assign_automatically
 from tertulia.conversations.follow_up import may_email
 from tertulia.conversations.models import Message, MessageKind, Sender
-from tertulia.conversations.office_hours import say_away, team_available, within_office_hours
-from tertulia.conversations.services import message_post, visitor_set_status
+from tertulia.conversations.office_hours import (
+    say_away,
+    team_available,
+    team_seems_available,
+    within_office_hours,
+)
+from tertulia.conversations.services import VisitorChanges, message_post, visitor_set_status
 from tertulia.flows import engine
 from tertulia.flows.models import Bot
 from tertulia.notifications.services import notify_from_node, notify_live_chat_requested
@@ -33,17 +38,33 @@ def flow_context(visitor: Visitor) -> dict[str, object]:
     return context
 
 
-@transaction.atomic
-def flow_advance(*, visitor: Visitor, bot: Bot, event: engine.Event) -> engine.Result:
-    """Move the visitor through the bot's flow. Call with the visitor row locked."""
+# The effects that only add a message: their changes to the visitor row wait for the flow's new
+# position, and all go in one UPDATE. Any other effect may read the row: what waits is written
+# before it runs.
+MESSAGE_ONLY = (engine.Say, engine.AskOptions, engine.AskForm, engine.End)
+
+
+@transaction.atomic(savepoint=False)
+def flow_advance(
+    *, visitor: Visitor, bot: Bot, event: engine.Event, changes: VisitorChanges | None = None
+) -> engine.Result:
+    """Move the visitor through the bot's flow. Call with the visitor row locked.
+
+    `changes`: the caller's pending changes to the visitor row, to which the flow's are added
+    (the caller writes them); without, the flow writes its own."""
     cursor = engine.Cursor.from_json(visitor.flow_cursor)
     result = engine.advance(bot.flow, cursor, event, flow_context(visitor))
     if not result.accepted:
         return result
+    pending = changes if changes is not None else VisitorChanges()
     for effect in result.effects:
-        _apply(visitor, bot, effect)
+        if not isinstance(effect, MESSAGE_ONLY):
+            pending.write(visitor.pk)
+        _apply(visitor, bot, effect, pending)
     visitor.flow_cursor = result.cursor.to_json()
-    Visitor.objects.filter(pk=visitor.pk).update(flow_cursor=visitor.flow_cursor)
+    pending.values["flow_cursor"] = visitor.flow_cursor
+    if changes is None:
+        pending.write(visitor.pk)
     publish_to_visitor_on_commit(
         visitor_id=visitor.pk, data={"type": "state", "state": widget_state(visitor)}
     )
@@ -57,7 +78,7 @@ def widget_state(visitor: Visitor) -> dict:
         "waiting": cursor.waiting,
         "node": cursor.node,
         "live_chat": visitor.live_chat,
-        "away": visitor.bot_id is not None and not team_available(visitor.bot),
+        "away": visitor.bot_id is not None and not team_seems_available(visitor.bot),
         # Once the chat has ended, it offers "E-mail me this conversation".
         "transcript": cursor.waiting == engine.ENDED
         and not visitor.live_chat
@@ -65,7 +86,7 @@ def widget_state(visitor: Visitor) -> dict:
     }
 
 
-def _apply(visitor: Visitor, bot: Bot, effect: engine.Effect) -> None:
+def _apply(visitor: Visitor, bot: Bot, effect: engine.Effect, changes: VisitorChanges) -> None:
     match effect:
         case engine.Say(node=node, text=text, delay_ms=delay):
             message_post(
@@ -73,6 +94,7 @@ def _apply(visitor: Visitor, bot: Bot, effect: engine.Effect) -> None:
                 sender=Sender.BOT,
                 text=text,
                 payload={"node": node, "delay_ms": delay},
+                changes=changes,
             )
         case engine.AskOptions(node=node, text=text, options=options):
             message_post(
@@ -85,6 +107,7 @@ def _apply(visitor: Visitor, bot: Bot, effect: engine.Effect) -> None:
                     "options": [{"id": i, "label": label} for i, label in options],
                     "chosen": None,
                 },
+                changes=changes,
             )
         case engine.AskForm(node=node, text=text, fields=fields, submit_label=submit):
             message_post(
@@ -106,6 +129,7 @@ def _apply(visitor: Visitor, bot: Bot, effect: engine.Effect) -> None:
                         for f in fields
                     ],
                 },
+                changes=changes,
             )
         case engine.SetStatus(node=node, label=label, status=status):
             if status in VisitorStatus.values:
@@ -127,6 +151,7 @@ def _apply(visitor: Visitor, bot: Bot, effect: engine.Effect) -> None:
                     sender=Sender.BOT,
                     text=text,
                     payload={"node": node, "end": True},
+                    changes=changes,
                 )
 
 

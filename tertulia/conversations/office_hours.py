@@ -13,10 +13,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tertulia.conversations.models import Sender
-from tertulia.conversations.services import message_post
+from tertulia.conversations.services import VisitorChanges, message_post
 from tertulia.flows.hours import is_open
 from tertulia.flows.models import Bot
-from tertulia.realtime.presence import members_online
+from tertulia.realtime.presence import anyone_online, members_online
 from tertulia.visitors.choices import LiveChat
 from tertulia.visitors.models import Visitor
 
@@ -33,6 +33,12 @@ def team_available(bot: Bot, now=None) -> bool:
     return within_office_hours(bot, now) and members_online(workspace_id=bot.workspace_id).exists()
 
 
+def team_seems_available(bot: Bot) -> bool:
+    """`team_available` now, with presence as remembered for a moment (`anyone_online`): what
+    the chat shows (Away or not) after every message."""
+    return within_office_hours(bot) and anyone_online(workspace_id=bot.workspace_id)
+
+
 def say_away(*, visitor: Visitor) -> None:
     """The live-chat step while the team is away: say so, and ask for an e-mail if none."""
     with translation.override(visitor.chat_language):
@@ -45,9 +51,12 @@ def say_away(*, visitor: Visitor) -> None:
     message_post(visitor=visitor, sender=Sender.BOT, text=text, payload={"away": True})
 
 
-def away_email_capture(*, visitor: Visitor, text: str) -> bool:
+def away_email_capture(
+    *, visitor: Visitor, text: str, changes: VisitorChanges | None = None
+) -> bool:
     """While waiting for a person without an e-mail on record, an address typed in the chat
-    becomes the visitor's e-mail (and the bot says where the reply will go)."""
+    becomes the visitor's e-mail (and the bot says where the reply will go). `changes`: what
+    the caller has gathered so far, written first when this writes."""
     if visitor.live_chat != LiveChat.REQUESTED or visitor.email:
         return False
     address = text.strip()
@@ -55,6 +64,8 @@ def away_email_capture(*, visitor: Visitor, text: str) -> bool:
         validate_email(address)
     except ValidationError:
         return False
+    if changes is not None:
+        changes.write(visitor.pk)
     visitor.email = address.lower()
     visitor.save(update_fields=["email"])
     with translation.override(visitor.chat_language):

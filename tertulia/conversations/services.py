@@ -1,6 +1,8 @@
 """Writes for conversations: messages, and status changes (every one, by hand or by a flow,
 goes through `visitor_set_status`, which also writes a line in the conversation)."""
 
+from dataclasses import dataclass, field
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -17,7 +19,7 @@ from tertulia.conversations.models import (
 )
 from tertulia.core.limits import MESSAGE_MAX
 from tertulia.realtime import events
-from tertulia.realtime.publish import publish_on_commit, publish_to_visitor_on_commit
+from tertulia.realtime.publish import publish_on_commit, send_now, visitor_group, workspace_group
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.models import Visitor
 
@@ -44,7 +46,36 @@ def is_engaging(*, sender: str, kind: str) -> bool:
     return sender == Sender.VISITOR and kind in ENGAGING_KINDS
 
 
-@transaction.atomic
+@dataclass
+class VisitorChanges:
+    """What one transaction writes for a visitor over several steps (a visitor's message, the
+    bot's answers, the flow's new position), gathered and written at once: the new messages in
+    one INSERT, then the visitor row in one UPDATE. Whoever gathers calls `write` before the
+    transaction ends (and before anything that reads those rows)."""
+
+    values: dict = field(default_factory=dict)
+    increments: dict = field(default_factory=dict)
+    messages: list = field(default_factory=list)
+
+    def add(self, other: "VisitorChanges") -> None:
+        self.values.update(other.values)
+        for name, step in other.increments.items():
+            self.increments[name] = self.increments.get(name, 0) + step
+        self.messages += other.messages
+
+    def write(self, visitor_id: int) -> None:
+        """Write what was gathered (nothing when nothing was), then start afresh."""
+        if self.messages:
+            Message.objects.bulk_create(self.messages)
+        if self.values or self.increments:
+            steps = {name: F(name) + step for name, step in self.increments.items()}
+            Visitor.objects.filter(pk=visitor_id).update(**self.values, **steps)
+        self.values, self.increments, self.messages = {}, {}, []
+
+
+# Nested in a caller's transaction, the services below add no savepoint of their own: none of
+# their callers goes on after one of them fails.
+@transaction.atomic(savepoint=False)
 def message_post(
     *,
     visitor: Visitor,
@@ -54,11 +85,16 @@ def message_post(
     payload: dict | None = None,
     agent: User | None = None,
     client_id: str | None = None,
+    changes: VisitorChanges | None = None,
 ) -> Message:
     """Add a message to a visitor's conversation, keep the visitor's counters right and tell the
-    dashboards and the visitor's widget once it is committed."""
+    dashboards and the visitor's widget once it is committed.
+
+    `changes`: gather the message and the visitor's new counters there, for the caller to write
+    (with its own) before the transaction ends, instead of writing them now; the message has
+    its id once they are written."""
     now = timezone.now()
-    message = Message.objects.create(
+    message = Message(
         workspace_id=visitor.workspace_id,
         visitor=visitor,
         sender=sender,
@@ -69,29 +105,46 @@ def message_post(
         client_id=client_id or None,
         created_at=now,
     )
-    updates = {}
+    mine = VisitorChanges(messages=[message])
     if counts_as_message(sender=sender, kind=kind):
-        updates["message_count"] = F("message_count") + 1
-        updates["last_message_at"] = now
-        updates["last_message_text"] = message.preview
+        mine.increments["message_count"] = 1
+        mine.values["last_message_at"] = now
+        mine.values["last_message_text"] = message.preview
     if sender == Sender.VISITOR:
-        updates["last_seen_at"] = now
-        updates["unread"] = F("unread") + 1
+        mine.values["last_seen_at"] = now
+        mine.increments["unread"] = 1
     if is_engaging(sender=sender, kind=kind):
-        updates["engaged"] = True
+        mine.values["engaged"] = True
         visitor.engaged = True
-    if updates:
-        Visitor.objects.filter(pk=visitor.pk).update(**updates)
-    publish_on_commit(
-        workspace_id=visitor.workspace_id,
-        event=events.MESSAGE_CREATED,
-        data={"visitor": visitor.pk, "message": message.pk, "sender": sender},
+    if changes is not None:
+        changes.add(mine)
+    else:
+        mine.write(visitor.pk)
+    # Told once committed, in the order written (the message has its id by then).
+    transaction.on_commit(lambda: _announce(message))
+    return message
+
+
+def _announce(message: Message) -> None:
+    """A stored message, to the workspace's dashboards and, when the visitor may see it, to
+    the visitor's widgets."""
+    send_now(
+        workspace_group(message.workspace_id),
+        {
+            "type": "dashboard.event",
+            "event": events.MESSAGE_CREATED,
+            "data": {
+                "visitor": message.visitor_id,
+                "message": message.pk,
+                "sender": message.sender,
+            },
+        },
     )
     if message.visible_to_visitor:
-        publish_to_visitor_on_commit(
-            visitor_id=visitor.pk, data={"type": "message", "message": message.widget_json()}
+        send_now(
+            visitor_group(message.visitor_id),
+            {"type": "widget.event", "data": {"type": "message", "message": message.widget_json()}},
         )
-    return message
 
 
 def conversation_mark_read(*, visitor: Visitor) -> None:

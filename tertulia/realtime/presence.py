@@ -8,6 +8,7 @@ process served the socket (the database is the one place all processes share).
 
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -17,18 +18,23 @@ from tertulia.realtime.publish import publish_on_commit
 
 BEAT_SECONDS = 30
 ONLINE_SECONDS = 90
+# How long `anyone_online` remembers its answer (the chat asks after every message).
+ANYONE_ONLINE_SECONDS = 2
 
 
 def presence_beat(*, member_id: int) -> None:
     """A dashboard of this member is open: they count as online for a while longer."""
     until = timezone.now() + timedelta(seconds=ONLINE_SECONDS)
     Member.objects.filter(pk=member_id).update(online_until=until)
+    workspace_id = Member.objects.filter(pk=member_id).values_list("workspace_id", flat=True)
+    cache.delete(_anyone_online_key(workspace_id.first()))
 
 
 def presence_set_away(*, member: Member, away: bool) -> None:
     """The member's Online / Away switch; every dashboard of the workspace hears it."""
     Member.objects.filter(pk=member.pk).update(away=away)
     member.away = away
+    cache.delete(_anyone_online_key(member.workspace_id))
     publish_on_commit(
         workspace_id=member.workspace_id,
         event=events.MEMBER_PRESENCE,
@@ -41,3 +47,18 @@ def members_online(*, workspace_id: int) -> QuerySet[Member]:
     return Member.objects.filter(
         workspace_id=workspace_id, away=False, online_until__gt=timezone.now()
     )
+
+
+def _anyone_online_key(workspace_id: int | None) -> str:
+    return f"presence:anyone-online:{workspace_id}"
+
+
+def anyone_online(*, workspace_id: int) -> bool:
+    """`members_online(...).exists()`, remembered for `ANYONE_ONLINE_SECONDS` in the cache (shared
+    by the processes when Redis is set); a member's beat or Online / Away switch forgets it."""
+    key = _anyone_online_key(workspace_id)
+    online = cache.get(key)
+    if online is None:
+        online = members_online(workspace_id=workspace_id).exists()
+        cache.set(key, online, ANYONE_ONLINE_SECONDS)
+    return online

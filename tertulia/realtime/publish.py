@@ -1,5 +1,12 @@
 """Publishing events, only once the transaction has committed: to a workspace's dashboards, and
-to the widget of one visitor (every tab it is open in)."""
+to the widget of one visitor (every tab it is open in).
+
+Code that runs on behalf of a socket collects what it publishes (`collected`) and the socket
+sends it from its event loop once the call returns, instead of each event crossing from the
+database thread to the event loop and back."""
+
+import contextlib
+from contextvars import ContextVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -21,8 +28,35 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+# Where `send_now` puts (group, message) pairs while a socket collects them.
+_outbox: ContextVar[list | None] = ContextVar("tertulia_outbox", default=None)
+
+
+@contextlib.contextmanager
+def collected():
+    """Within this block `send_now` only collects: yields the list of (group, message) pairs,
+    for the caller to send, in order, with `send_collected`."""
+    outbox = []
+    token = _outbox.set(outbox)
+    try:
+        yield outbox
+    finally:
+        _outbox.reset(token)
+
+
+async def send_collected(outbox: list) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        for group, message in outbox:
+            await layer.group_send(group, message)
+
+
 def send_now(group: str, message: dict) -> None:
     """Send to a group at once (for what is not stored, such as typing indicators)."""
+    outbox = _outbox.get()
+    if outbox is not None:
+        outbox.append((group, message))
+        return
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(group, message)

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import IntegrityError
 from django.utils import translation
@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from tertulia.conversations.flow_runner import widget_state
 from tertulia.core import limits
+from tertulia.core.dblanes import run_in_lane
 from tertulia.core.net import scope_ip
 from tertulia.core.sockets import UNSUPPORTED_DATA
 from tertulia.core.untrusted import BadJSON, parse_json
-from tertulia.realtime.publish import visitor_group
+from tertulia.realtime.publish import collected, send_collected, visitor_group
 from tertulia.visitors.models import Visitor
 from tertulia.widget.services import (
     WidgetError,
@@ -71,7 +72,9 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             after = 0
         key = self.scope["url_route"]["kwargs"]["key"]
-        self.bot, self.visitor, hello = await database_sync_to_async(_connect)(key, token, after)
+        self.bot, self.visitor, hello = await self._in_lane(
+            hash(token), _connect, key, token, after
+        )
         if self.visitor is None:
             await self.close(code=4401)
             return
@@ -86,7 +89,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         """While the chat is open the visitor counts as here (`Visitor.last_seen_at`), so a
         member's reply is not also e-mailed to them (`conversations.follow_up`)."""
         while True:
-            await database_sync_to_async(visitor_seen)(visitor_id=visitor_id)
+            await self._in_lane(visitor_id, visitor_seen, visitor_id=visitor_id)
             await asyncio.sleep(SEEN_BEAT_SECONDS)
 
     async def disconnect(self, code):
@@ -125,14 +128,23 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type")
         if kind == "typing":
             try:
-                await database_sync_to_async(widget_typing)(visitor=self.visitor)
+                await self._in_lane(self.visitor.pk, widget_typing, visitor=self.visitor)
             except WidgetError:
                 return  # over the typing limit: dropped without a word, like a lost signal
         elif kind == "page":
-            await database_sync_to_async(self._page)(content)
+            await self._in_lane(self.visitor.pk, self._page, content)
         elif kind in ACTIONS:
-            reply = await database_sync_to_async(self._act)(content)
+            reply = await self._in_lane(self.visitor.pk, self._act, content)
             await self.send_json(reply)
+
+    async def _in_lane(self, key: int, func, *args, **kwargs):
+        """Run `func` on the database lane of `key` (`core.dblanes`: one visitor's calls in
+        order, on a thread that keeps its connection), then send what it published."""
+        with collected() as outbox:
+            try:
+                return await run_in_lane(key, func, *args, **kwargs)
+            finally:
+                await send_collected(outbox)
 
     def _page(self, content: dict) -> None:
         try:
@@ -161,6 +173,15 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
 
     async def widget_event(self, event):
         await self.send_json(event["data"])
+
+    async def dispatch(self, message):
+        """As Channels' own, without `close_old_connections` on Channels' database thread
+        before every frame and every event (a thread hop each): this socket's database work
+        runs on `core.dblanes`, which look after their own connections."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
 
 def _error_frame(error: WidgetError, client_id: str | None) -> dict:

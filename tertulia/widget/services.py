@@ -9,14 +9,14 @@ import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tertulia.conversations.flow_runner import flow_advance, mark_option_chosen
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.conversations.office_hours import away_email_capture
-from tertulia.conversations.services import message_post
+from tertulia.conversations.services import VisitorChanges, message_post
 from tertulia.core import limits, ratelimit
 from tertulia.core.languages import supported_language
 from tertulia.core.untrusted import storable_text
@@ -75,11 +75,14 @@ def visitor_for_token(*, bot: Bot, token: str) -> Visitor | None:
     """The visitor this browser is, or None for an unknown or foreign token."""
     if not token or len(token) > 100:
         return None
-    return (
+    visitor = (
         Visitor.objects.filter(token_hash=token_hash(token), bot=bot)
         .select_related("workspace")
         .first()
     )
+    if visitor is not None:
+        visitor.bot = bot  # the one just looked up, with its workspace: no query for it again
+    return visitor
 
 
 def _clip(value: object, limit: int = limits.PAGE_URL_MAX) -> str:
@@ -266,18 +269,43 @@ def widget_action_apply(*, bot: Bot, visitor: Visitor, action: dict, ip: str) ->
                 wait,
             )
 
+    try:
+        return _action_stored(bot, visitor, action, client_id)
+    except IntegrityError:
+        # A text whose client id is taken: it was sent before, and what that stored is the
+        # answer (the unique constraint tells, without looking first).
+        existing = Message.objects.filter(visitor_id=visitor.pk, client_id=client_id).first()
+        if kind != "text" or existing is None:
+            raise
+        return existing
+
+
+def _action_stored(bot: Bot, visitor: Visitor, action: dict, client_id: str) -> Message:
+    kind = action["type"]
     with transaction.atomic():
         visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
-        existing = Message.objects.filter(visitor=visitor, client_id=client_id).first()
-        if existing is not None:
-            return existing
+        if visitor.bot_id == bot.pk:
+            visitor.bot = bot  # the flow runs with this one: its office hours too, no query
+        if kind != "text":
+            existing = Message.objects.filter(visitor=visitor, client_id=client_id).first()
+            if existing is not None:
+                return existing
         match kind:
             case "text":
+                # The visitor's message and the bot's answers in one INSERT, the visitor's
+                # counters and the flow's new position in one UPDATE.
+                text = action["text"].strip()
+                changes = VisitorChanges()
                 message = message_post(
-                    visitor=visitor, sender=Sender.VISITOR, text=text, client_id=client_id
+                    visitor=visitor,
+                    sender=Sender.VISITOR,
+                    text=text,
+                    client_id=client_id,
+                    changes=changes,
                 )
-                if not away_email_capture(visitor=visitor, text=text):
-                    flow_advance(visitor=visitor, bot=bot, event=engine.Text(text))
+                if not away_email_capture(visitor=visitor, text=text, changes=changes):
+                    flow_advance(visitor=visitor, bot=bot, event=engine.Text(text), changes=changes)
+                changes.write(visitor.pk)
                 return message
             case "choose":
                 return _choose(bot, visitor, action, client_id)
