@@ -2,7 +2,13 @@
 
 Environment variables:
   DATABASE_URL   PostgreSQL URL; SQLite in var/ when unset.
+  TERTULIA_DB_POOL_MAX     PostgreSQL connections each server or worker process keeps at most
+                 (default 10; 0: no pool, a connection per request, e.g. behind PgBouncer).
+  TERTULIA_DB_POOL_MIN     connections each process keeps open while idle (default 1).
+  TERTULIA_DB_POOL_TIMEOUT seconds a request waits for a free connection (default 10).
   REDIS_URL      Redis for the channel layer and the cache; in-process when unset.
+  TERTULIA_REDIS_PREFIX    prefix of every key Tertulia writes to Redis (default "tertulia"), for
+                 several installations on one Redis.
   SECRET_KEY     required when DEBUG is off.
   DEBUG          "1" for development.
   ALLOWED_HOSTS  comma-separated host names.
@@ -120,14 +126,44 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+
+
+def _pool_options(environ) -> dict | None:
+    """psycopg's connection pool, one per process, from TERTULIA_DB_POOL_* (None: no pool).
+    Connections return to it when a request or a socket's database call ends, so none is opened
+    per request; a request finding all in use waits up to the timeout."""
+    values = {}
+    for name, default, low in (("MAX", "10", 0), ("MIN", "1", 0), ("TIMEOUT", "10", 1)):
+        variable = f"TERTULIA_DB_POOL_{name}"
+        raw = environ.get(variable, "").strip() or default
+        try:
+            values[name] = int(raw)
+        except ValueError:
+            values[name] = low - 1
+        if values[name] < low:
+            raise ImproperlyConfigured(f"{variable}={raw!r}: write a whole number, {low} or more.")
+    if values["MAX"] == 0:
+        return None
+    return {
+        "min_size": min(values["MIN"], values["MAX"]),
+        "max_size": values["MAX"],
+        "timeout": values["TIMEOUT"],
+        "max_idle": 300,  # an idle connection above min_size closes after 5 minutes
+        "max_lifetime": 3600,  # each connection is replaced after an hour
+    }
+
+
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if (pool := _pool_options(os.environ)) is not None:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool
     # One test database per test process, so suites run side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, keeping the planner's statistics fresh (core/sqlite/).
+            "ENGINE": "tertulia.core.sqlite",
             "NAME": VAR_DIR / "tertulia.sqlite3",
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
