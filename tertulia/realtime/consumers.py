@@ -1,5 +1,6 @@
 """The dashboard socket: a logged-in member hears the events of their own workspace, and while it
-is open the member counts as online (`realtime.presence`)."""
+is open the member counts as online (`realtime.presence`). When the channel layer fails, the
+socket rides it out and then closes with 1012, and the page reconnects (`core.channel_layer`)."""
 
 import asyncio
 import contextlib
@@ -8,11 +9,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tertulia.accounts.selectors import member_for_session
+from tertulia.core.channel_layer import RidesOutLayerErrors
 from tertulia.realtime.presence import BEAT_SECONDS, presence_beat
 from tertulia.realtime.publish import user_group, workspace_group
 
 
-class DashboardConsumer(AsyncJsonWebsocketConsumer):
+class DashboardConsumer(RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
     group: str | None = None
     user_group: str | None = None
     workspace_id: int | None = None

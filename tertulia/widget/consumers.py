@@ -3,6 +3,8 @@
 Bad input: a text frame that is not a JSON object (or longer than the HTTP fallback's body)
 gets an error frame `bad_request` (`too_large`) and the socket stays open; a binary frame closes
 it with 1003 (the chat only speaks text); a visitor deleted meanwhile is closed with 4401.
+When the channel layer fails, the socket rides it out and then closes with 1012, and the chat
+reconnects for what it missed (`core.channel_layer`).
 """
 
 import asyncio
@@ -17,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from tertulia.conversations.flow_runner import widget_state
 from tertulia.core import limits
+from tertulia.core.channel_layer import RidesOutLayerErrors
 from tertulia.core.dblanes import run_in_lane
 from tertulia.core.net import scope_ip
 from tertulia.core.sockets import UNSUPPORTED_DATA
@@ -58,7 +61,7 @@ def _connect(key: str, token: str, after: int):
     return bot, visitor, hello
 
 
-class WidgetConsumer(AsyncJsonWebsocketConsumer):
+class WidgetConsumer(RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
     bot = None
     visitor = None
     group: str | None = None

@@ -1,0 +1,182 @@
+"""The Redis channel layer, made to ride out Redis hiccups, and what a socket does when it cannot.
+
+Why: channels_redis 4.3 waits for a socket's next message with BZPOPMIN, which Redis answers
+after `brpop_timeout` (5 s) when nothing came, while redis-py 8 gives every connection a 5 s
+socket timeout. An idle socket's wait raced that timeout and often lost: redis-py raised
+`TimeoutError: Timeout reading from 127.0.0.1:6379`, the consumer died with it, and a message
+Redis had popped at that moment was gone. Here:
+
+- connections wait `brpop_timeout` + `READ_MARGIN` seconds for an answer, so only a Redis that
+  is really stuck times out;
+- a connection Redis dropped (a restart, `CLIENT KILL`, a proxy's idle timeout) is replaced and
+  the command sent again, once, at once: a blip is invisible to the sockets;
+- sending to a group or a channel never raises: a failure is logged in one line and dropped.
+  Events are sent after the database has committed what they announce, and clients fetch it
+  again when they reconnect, so the database stays the source of truth;
+- a socket whose wait for messages fails anyway (`RidesOutLayerErrors`) stays open, retries with
+  a growing pause and, once Redis answers again, closes with 1012 ("service restart"): the
+  chat and the dashboard reconnect and fetch what they missed meanwhile.
+"""
+
+import asyncio
+import functools
+import logging
+import re
+import time
+
+from channels_redis import core
+from channels_redis.utils import create_pool
+from redis.asyncio.retry import Retry
+from redis.backoff import ConstantBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# What a channel layer raises when Redis cannot be reached or does not answer.
+LAYER_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+
+READ_MARGIN = 10  # seconds a connection waits for an answer beyond BZPOPMIN's own timeout
+CONNECT_SECONDS = 2  # to open a connection to Redis
+SEND_SECONDS = 3  # at most, for one group_send (retries included): a request thread waits
+SERVICE_RESTART = 1012  # the close code after which both clients reconnect and catch up
+TRY_AGAIN_LATER = 1013  # a socket opened while Redis does not answer
+RETRY_FIRST, RETRY_MOST = 0.2, 5.0  # seconds between attempts while Redis does not answer
+
+
+class RedisChannelLayer(core.RedisChannelLayer):
+    """channels_redis' layer with the timeouts, the retry and the error handling above. Options
+    of a host (a dict: `{"address": url, "socket_timeout": ...}`) override the defaults."""
+
+    def connection_defaults(self) -> dict:
+        return {
+            "socket_timeout": self.brpop_timeout + READ_MARGIN,
+            "socket_connect_timeout": CONNECT_SECONDS,
+            "socket_keepalive": True,
+            # Named after the prefix: Redis' CLIENT LIST tells the layer's connections apart.
+            "client_name": re.sub(r"[^\w.:-]", "_", self.prefix) or "channels",
+            # Once, at once, and only for a dropped connection: a timed-out BZPOPMIN may have
+            # popped a message, and sending it again would not bring that message back.
+            "retry": Retry(ConstantBackoff(0), 1, supported_errors=(RedisConnectionError,)),
+        }
+
+    def create_pool(self, index):
+        return create_pool({**self.connection_defaults(), **self.hosts[index]})
+
+    async def group_send(self, group, message):
+        try:
+            async with asyncio.timeout(SEND_SECONDS):
+                await super().group_send(group, message)
+        except LAYER_ERRORS as error:
+            _dropped("group", group, message, error)
+
+    async def send(self, channel, message):
+        try:
+            async with asyncio.timeout(SEND_SECONDS):
+                await super().send(channel, message)
+        except LAYER_ERRORS as error:
+            _dropped("channel", channel, message, error)
+
+    async def group_discard(self, group, channel):
+        """A socket leaving while Redis does not answer: its membership expires by itself
+        (`group_expiry`), and messages sent to it meanwhile expire unread (`expiry`)."""
+        try:
+            async with asyncio.timeout(SEND_SECONDS):
+                await super().group_discard(group, channel)
+        except LAYER_ERRORS as error:
+            logger.warning("Channel layer: could not leave %s (%s)", group, _describe(error))
+
+    async def ping(self) -> None:
+        """Raise one of LAYER_ERRORS unless every Redis of the layer answers PING."""
+        for index in range(self.ring_size):
+            async with asyncio.timeout(CONNECT_SECONDS + 1):
+                await self.connection(index).ping()
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _dropped(kind: str, name: str, message: dict, error: BaseException) -> None:
+    logger.warning(
+        "Channel layer: a %s message to %s %s was dropped (%s); clients catch up when they "
+        "reconnect",
+        message.get("type", "?"),
+        kind,
+        name,
+        _describe(error),
+    )
+
+
+async def layer_answers(layer, timeout: float = 2.0) -> None:
+    """Raise unless the channel layer answers within `timeout` seconds: PING for Redis, a
+    message sent and received on a fresh channel for any other layer."""
+    async with asyncio.timeout(timeout):
+        if hasattr(layer, "ping"):
+            await layer.ping()
+            return
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "ready.check"})
+        await layer.receive(channel)
+
+
+class RidesOutLayerErrors:
+    """For WebSocket consumers (before AsyncWebsocketConsumer in the bases): a socket whose wait
+    for channel-layer messages fails stays open and retries, and closes with 1012 once the layer
+    answers again, so the client reconnects and catches up; a socket opened while the layer does
+    not answer closes with 1013 ("try again later") instead of failing its handshake with 500."""
+
+    _accepted = False
+
+    @property
+    def channel_receive(self):
+        return self._channel_receive
+
+    @channel_receive.setter
+    def channel_receive(self, receive):
+        # Channels' AsyncConsumer sets this to the layer's receive for this socket's channel.
+        self._channel_receive = functools.partial(self._receive_riding_out_errors, receive)
+
+    async def _receive_riding_out_errors(self, receive):
+        try:
+            return await receive()
+        except LAYER_ERRORS as error:
+            logger.warning(
+                "Channel layer: %s stopped receiving (%s); retrying",
+                self.scope.get("path", ""),
+                _describe(error),
+            )
+        started, pause = time.monotonic(), RETRY_FIRST
+        while True:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RETRY_MOST)
+            try:
+                await layer_answers(self.channel_layer)
+            except LAYER_ERRORS:
+                continue
+            logger.warning(
+                "Channel layer: answering again after %.1f s; %s reconnects",
+                time.monotonic() - started,
+                self.scope.get("path", ""),
+            )
+            return {"type": "layer.recovered"}
+
+    async def layer_recovered(self, message):
+        await self.close(code=SERVICE_RESTART)
+
+    async def accept(self, *args, **kwargs):
+        await super().accept(*args, **kwargs)
+        self._accepted = True
+
+    async def websocket_connect(self, message):
+        try:
+            await super().websocket_connect(message)
+        except LAYER_ERRORS as error:
+            logger.warning(
+                "Channel layer: %s refused, the layer does not answer (%s)",
+                self.scope.get("path", ""),
+                _describe(error),
+            )
+            if not self._accepted:
+                await self.accept()
+            await self.close(code=TRY_AGAIN_LATER)

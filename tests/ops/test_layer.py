@@ -1,0 +1,128 @@
+"""The Redis channel layer through hiccups, with a real Redis at 127.0.0.1:6379: an idle wait
+never times out, a dropped connection is replaced unseen, a send that cannot reach Redis is
+dropped with a log line, and a socket whose layer fails for longer rides it out, then closes
+with 1012 and catches up from the database when it reconnects."""
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+
+import pytest
+import redis
+from websockets.exceptions import ConnectionClosed
+
+from tertulia.core.channel_layer import SEND_SECONDS, RedisChannelLayer
+from tertulia.visitors.models import Visitor
+from tests.ops.proxy import CuttableProxy
+from tests.widget.client import member_post, open_chat, socket
+
+REDIS = ("127.0.0.1", 6379)
+
+
+def new_layer(address=f"redis://{REDIS[0]}:{REDIS[1]}/0", **options) -> RedisChannelLayer:
+    return RedisChannelLayer(hosts=[address], prefix=f"test-{uuid.uuid4().hex}", **options)
+
+
+def kill_connections(client_name: str) -> int:
+    """CLIENT KILL every connection Redis knows by this name; how many there were."""
+    admin = redis.Redis(*REDIS)
+    try:
+        ids = [c["id"] for c in admin.client_list() if c.get("name") == client_name]
+        for client_id in ids:
+            admin.client_kill_filter(_id=client_id)
+        return len(ids)
+    finally:
+        admin.close()
+
+
+def test_an_idle_wait_outlasts_the_blocking_read():
+    """channels_redis' BZPOPMIN returns empty every `brpop_timeout` seconds; the connection waits
+    longer than that, so a quiet socket never sees `Timeout reading from ...`."""
+    layer = new_layer()
+    layer.brpop_timeout = 1
+    assert layer.create_pool(0).connection_kwargs["socket_timeout"] > layer.brpop_timeout
+
+    async def wait():
+        channel = await layer.new_channel()
+        with pytest.raises(TimeoutError):  # ours, after three empty BZPOPMINs: not redis'
+            await asyncio.wait_for(layer.receive(channel), 3.5)
+        await layer.close_pools()
+
+    asyncio.run(wait())
+
+
+def test_a_killed_connection_is_replaced_and_the_next_message_arrives():
+    layer, sender = new_layer(), None
+
+    async def scenario():
+        nonlocal sender
+        channel = await layer.new_channel()
+        waiting = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0.3)  # blocked in BZPOPMIN
+        assert await asyncio.to_thread(kill_connections, layer.prefix) >= 1
+        await asyncio.sleep(0.3)
+        sender = RedisChannelLayer(hosts=layer.hosts, prefix=layer.prefix)
+        await sender.send(channel, {"type": "after.hiccup"})
+        assert await asyncio.wait_for(waiting, 5) == {"type": "after.hiccup"}
+        await layer.close_pools()
+        await sender.close_pools()
+
+    asyncio.run(scenario())
+
+
+def test_a_send_redis_cannot_take_is_dropped_and_logged(caplog):
+    proxy = CuttableProxy(REDIS).start()
+    proxy.cut()  # nothing listens: refused at once
+    layer = new_layer(proxy.url)
+
+    async def send():
+        started = time.monotonic()
+        await layer.group_send("workspace.1", {"type": "dashboard.event", "event": "x"})
+        await layer.send("specific.x!y", {"type": "widget.event"})
+        await layer.group_discard("workspace.1", "specific.x!y")
+        return time.monotonic() - started
+
+    with caplog.at_level(logging.WARNING, logger="tertulia.core.channel_layer"):
+        took = asyncio.run(send())
+    proxy.stop()
+    assert took < 3 * SEND_SECONDS
+    assert "a dashboard.event message to group workspace.1 was dropped" in caplog.text
+    assert "could not leave workspace.1" in caplog.text
+
+
+@pytest.fixture
+def layer_through_proxy(settings):
+    proxy = CuttableProxy(REDIS).start()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "tertulia.core.channel_layer.RedisChannelLayer",
+            "CONFIG": {"hosts": [proxy.url], "prefix": f"test-{uuid.uuid4().hex}"},
+        }
+    }
+    yield proxy
+    proxy.stop()
+
+
+def test_a_socket_rides_out_an_outage_and_catches_up(layer_through_proxy, bot, owner, asgi_server):
+    proxy = layer_through_proxy
+    _, opened, _ = open_chat(asgi_server, bot.public_key)
+    token, last = opened["token"], opened["messages"][-1]["id"]
+    visitor = Visitor.objects.get(pk=opened["visitor"]["id"])
+    with socket(asgi_server, bot.public_key, token, after=last) as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "hello"
+        proxy.cut()
+        # Redis is out of reach: the agent's reply is stored, its live delivery dropped.
+        path = f"/visitors/{visitor.pk}/reply"
+        assert member_post(asgi_server, owner.user, path, {"text": "Sent in the outage"}) == 200
+        time.sleep(1.0)
+        proxy.mend()
+        with pytest.raises(ConnectionClosed) as closed:
+            for _ in range(20):  # frames sent before the cut, if any; then the close
+                ws.recv(timeout=10)
+    assert closed.value.rcvd.code == 1012
+    # The chat reconnects after the last message it has and gets what it missed.
+    with socket(asgi_server, bot.public_key, token, after=last) as ws:
+        hello = json.loads(ws.recv(timeout=5))
+    assert [m["text"] for m in hello["messages"]] == ["Sent in the outage"]
