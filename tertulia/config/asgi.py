@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels (core/sockets.py: the
-Origin check, and a close frame rather than a dropped connection when a socket fails)."""
+Origin check, and a close frame rather than a dropped connection when a socket fails). The
+health checks (/healthz, /readyz; core/health.py) are answered before Django's middleware."""
 
 import logging
 import os
@@ -14,6 +15,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from tertulia.config.urls import websocket_urlpatterns  # noqa: E402
+from tertulia.core.health import HealthChecks  # noqa: E402
 from tertulia.core.sockets import (  # noqa: E402
     BrokenFramesInOneLine,
     CloseOnError,
@@ -25,7 +27,7 @@ logging.getLogger("uvicorn.error").addFilter(BrokenFramesInOneLine())
 
 application = ProtocolTypeRouter(
     {
-        "http": django_http,
+        "http": HealthChecks(django_http),
         "websocket": CloseOnError(
             allowed_hosts_origin_check(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
