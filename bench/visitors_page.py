@@ -1,20 +1,19 @@
 """Visitors page benchmark: server time and SQL queries with a large seeded workspace.
 
-    .venv/bin/python bench/visitors_page.py [--visitors 100000] [--runs 15]
+    .venv/bin/python bench/visitors_page.py [--visitors 100000] [--runs 15] [--plans]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/visitors_page.py
 
-Seeds the workspace "Bench" once (SQLite in var/bench/ by default), then renders pages in-process
-through Django's full request stack (middleware, session, templates) and prints the median and
-95th percentile per request, the number of SQL queries, and the query plans of the list.
+Seeds the workspace "Bench" once (SQLite in TERTULIA_VAR, var/bench/ by default; 10 messages per
+visitor), then renders pages in-process through Django's full request stack (middleware, session,
+templates) and prints the median and 95th percentile per request next to its target, the number
+of SQL queries and the size of the response; with --plans, the query plans of the list.
 """
 
 import argparse
-import asyncio
 import os
 import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +28,6 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -38,7 +36,7 @@ from tertulia.accounts.models import Workspace  # noqa: E402
 from tertulia.accounts.services import workspace_create_with_owner  # noqa: E402
 from tertulia.visitors.filters import VisitorFilters  # noqa: E402
 from tertulia.visitors.models import Visitor  # noqa: E402
-from tertulia.visitors.selectors import visitor_filtered, visitor_matching  # noqa: E402
+from tertulia.visitors.selectors import visitor_matching  # noqa: E402
 
 WORKSPACE = "Bench"
 
@@ -88,60 +86,19 @@ def measure(client: Client, url: str, runs: int, headers=None) -> tuple[float, f
     return statistics.median(times), times[int(len(times) * 0.95) - 1], len(queries), size
 
 
-async def asgi_download(path: str, query: str, cookie: str) -> tuple[float, int, int]:
-    """GET through Django's ASGI handler as a server would, counting body bytes without keeping
-    them; returns seconds, bytes and the peak of Python memory while it ran."""
-    from django.core.asgi import get_asgi_application
-
-    app = get_asgi_application()
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), (b"cookie", cookie.encode())],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    size = 0
-    status = None
-
-    requested = False
-    never = asyncio.Event()
-
-    async def receive():
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await never.wait()  # the client stays connected until the response is done
-
-    async def send(message):
-        nonlocal size, status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            size += len(message.get("body", b""))
-
-    tracemalloc.start()
-    started = time.perf_counter()
-    await app(scope, receive, send)
-    elapsed = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    assert status == 200, status
-    return elapsed, size, peak
+def anchor_at(workspace, position: int) -> int:
+    """The id of the row at `position` (1-based) of the New tab, newest first: the cursor a
+    reader who clicked Next (position / 25) times would follow."""
+    filters = VisitorFilters.from_query(QueryDict(""))[0]
+    rows = visitor_matching(workspace=workspace, filters=filters).values_list("id", flat=True)
+    return rows[position - 1]
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--visitors", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--plans", action="store_true", help="Print the query plans too.")
     args = parser.parse_args()
 
     workspace = ensure_data(args.visitors)
@@ -151,70 +108,64 @@ def main():
     sample = (
         Visitor.objects.filter(workspace=workspace, status="lead").order_by("-created_at").first()
     )
+    new = Visitor.objects.filter(workspace=workspace, status="new", is_preview=False).count()
+    deep = min(2000 * 25, max(1, new - 25))
     hx = {"HX-Request": "true", "HX-Target": "results"}
+    panel = {"HX-Request": "true"}
+    # (label, address, headers, target p95 in ms)
     cases = [
-        ("list, New tab (full page)", "/visitors/", None),
-        ("list, Leads tab (htmx fragment)", "/visitors/?status=lead", hx),
-        ("list, 100 per page", "/visitors/?per_page=100", hx),
-        ("list, sorted by name", "/visitors/?sort=name", hx),
-        ("list, page 200", "/visitors/?page=200", hx),
-        ("search box 'garcia'", "/visitors/?q=garcia", hx),
-        ("search phone digits '612'", "/visitors/?q=612", hx),
-        ("filter country ES + engaged", "/visitors/?country=ES&engaged=on", hx),
-        ("filter e-mail 'gmail'", "/visitors/?email=gmail", hx),
+        ("Visitors page, full", "/visitors/", None, 20),
+        ("list refresh, New tab", "/visitors/?status=new", hx, 15),
+        ("list refresh, Leads tab", "/visitors/?status=lead", hx, 15),
+        ("list refresh, Archived tab", "/visitors/?status=archived", hx, 15),
+        ("list, Mine / Unassigned views", "/visitors/?view=unassigned", hx, 15),
+        ("sorted by name, descending", "/visitors/?sort=-name", hx, 20),
+        ("sorted by last message", "/visitors/?sort=-activity", hx, 20),
+        ("search surname 'garcia'", "/visitors/?q=garcia", hx, 50),
+        ("search e-mail fragment 'hotmail'", "/visitors/?q=hotmail", hx, 50),
+        ("search phone digits '612'", "/visitors/?q=612", hx, 50),
+        ("search with no match", "/visitors/?q=zqxjwv", hx, 50),
+        ("filter country ES", "/visitors/?country=ES", hx, 30),
+        ("filter engaged only", "/visitors/?engaged=on", hx, 30),
+        ("filter e-mail 'gmail'", "/visitors/?email=gmail", hx, 30),
+        ("filter one month", "/visitors/?started_from=2026-06-01&started_to=2026-06-30", hx, 30),
         (
-            "filter date range (one month)",
-            "/visitors/?started_from=2026-06-01&started_to=2026-06-30",
+            f"page {deep // 25:,} (Next from row {deep:,})",
+            f"/visitors/?after={anchor_at(workspace, deep)}&start={deep + 1}",
             hx,
+            25,
         ),
-        ("panel open, Info", f"/visitors/{sample.pk}/panel/?panel=info", {"HX-Request": "true"}),
-        (
-            "panel open, Conversation",
-            f"/visitors/{sample.pk}/panel/?panel=conversation",
-            {"HX-Request": "true"},
-        ),
-        ("full detail page", f"/visitors/{sample.pk}/", None),
-        ("export current page, CSV", "/visitors/export.csv?status=new", None),
-        ("export current page, XLSX", "/visitors/export.xlsx?status=new", None),
+        ("last page", "/visitors/?page=last", hx, 25),
+        ("full page with panel open", f"/visitors/?open={sample.pk}", None, 25),
+        ("panel, Info", f"/visitors/{sample.pk}/panel/?panel=info", panel, 25),
+        ("panel, Conversation", f"/visitors/{sample.pk}/panel/?panel=conversation", panel, 25),
+        ("visitor's full page", f"/visitors/{sample.pk}/", None, 25),
     ]
     print(f"\n{connection.vendor}, {total:,} visitors in the workspace, {args.runs} runs each")
-    print(f"{'request':<36} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'KB':>7}")
-    for label, url, headers in cases:
+    print(f"{'request':<40} {'median ms':>10} {'p95 ms':>8} {'target':>7} {'queries':>8} {'KB':>7}")
+    for label, url, headers, target in cases:
         median, p95, queries, size = measure(client, url, args.runs, headers)
-        print(f"{label:<36} {median:>10.1f} {p95:>8.1f} {queries:>8} {size / 1024:>7.1f}")
+        print(
+            f"{label:<40} {median:>10.1f} {p95:>8.1f} {'<= ' + str(target):>7} {queries:>8}"
+            f" {size / 1024:>7.1f}"
+        )
+    if args.plans:
+        plans()
 
-    print("\nexport all matching through the ASGI handler: time and Python peak memory")
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
-    for status in ("closed", "new"):
-        rows = Visitor.objects.filter(workspace=workspace, status=status).count()
-        for fmt in ("csv", "xlsx"):
-            elapsed, size, peak = asyncio.run(
-                asgi_download(f"/visitors/export.{fmt}", f"status={status}&scope=all", cookie)
-            )
-            print(
-                f"  {status:>6} {fmt:<4}: {rows:>7,} rows, {size / 1e6:5.1f} MB in {elapsed:5.2f} s, peak {peak / 1e6:5.1f} MB"
-            )
 
+def plans():
+    workspace = Workspace.objects.get(name=WORKSPACE)
     print("\nquery plans")
-    filters = VisitorFilters.from_query(QueryDict(""))[0]
-    searching = VisitorFilters.from_query(QueryDict("q=garcia"))[0]
-    plans = {
-        "rows (New, newest first)": visitor_matching(workspace=workspace, filters=filters)[:25],
-        "rows (sorted by name)": visitor_matching(
-            workspace=workspace, filters=VisitorFilters.from_query(QueryDict("sort=name"))[0]
-        )[:25],
-        "tab counts": visitor_filtered(workspace=workspace, filters=filters)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id")),
-        "tab counts while searching": visitor_filtered(workspace=workspace, filters=searching)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id")),
+    cases = {
+        "rows (New, newest first)": "",
+        "rows (sorted by name, descending)": "sort=-name",
+        "rows (searching 'garcia')": "q=garcia",
+        "rows (country ES)": "country=ES",
     }
-    for label, queryset in plans.items():
+    for label, query in cases.items():
+        filters = VisitorFilters.from_query(QueryDict(query))[0]
         print(f"-- {label}")
-        print(queryset.explain())
+        print(visitor_matching(workspace=workspace, filters=filters)[:26].explain())
 
 
 if __name__ == "__main__":

@@ -234,6 +234,12 @@ def test_bad_filters_never_500(owner_client):
         "country=<b>",
         "q=" + "x" * 5000,
         "sort=;drop",
+        "after=abc",
+        "after=" + "9" * 40,
+        "before=-1&start=0",
+        "after=%ED%A0%80",
+        "page=first&start=" + "9" * 30,
+        "after=1&before=2&page=last",
     ]:
         response = owner_client.get(f"{LIST}?{query}")
         assert response.status_code == 200, query
