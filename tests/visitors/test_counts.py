@@ -109,23 +109,18 @@ def test_the_page_reads_them_exactly_and_countries_come_from_them(workspace, mak
     assert visitor_countries(workspace=workspace) == ["CL", "ES", "MX"]
 
 
-def test_filtered_counts_stop_at_the_cap_and_say_so(workspace, make_visitor, settings):
+def test_filtered_counts_stop_at_the_cap_and_say_so(workspace, make_visitor, monkeypatch):
     from tertulia.visitors import selectors
 
-    settings.DEBUG = False
-    original = selectors.COUNT_CAP
-    selectors.COUNT_CAP = 3
-    try:
-        for n in range(5):
-            make_visitor(name=f"Garcia {n}", country="ES")
-        make_visitor(name="Lopez", country="ES")
-        searched = VisitorFilters.from_query(QueryDict("q=garcia"))[0]
-        counts = visitor_counts(workspace=workspace, filters=searched)
-        assert counts.estimated and counts.tabs["new"] == 4  # "3+": it stopped reading
-        narrow = VisitorFilters.from_query(QueryDict("q=lopez"))[0]
-        assert visitor_counts(workspace=workspace, filters=narrow).tabs["new"] == 1
-    finally:
-        selectors.COUNT_CAP = original
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for n in range(5):
+        make_visitor(name=f"Garcia {n}", country="ES")
+    make_visitor(name="Lopez", country="ES")
+    searched = VisitorFilters.from_query(QueryDict("q=garcia"))[0]
+    counts = visitor_counts(workspace=workspace, filters=searched)
+    assert counts.estimated and counts.tabs["new"] == 4  # "3+": it stopped reading
+    narrow = VisitorFilters.from_query(QueryDict("q=lopez"))[0]
+    assert visitor_counts(workspace=workspace, filters=narrow).tabs["new"] == 1
 
 
 def test_recount_repairs_counts_that_were_tampered_with(workspace, make_visitor):
@@ -135,3 +130,17 @@ def test_recount_repairs_counts_that_were_tampered_with(workspace, make_visitor)
     VisitorCountry.objects.all().delete()
     call_command("recount", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert_consistent()
+
+
+def test_the_list_labels_capped_counts(owner_client, make_visitor, monkeypatch):
+    from tertulia.visitors import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for n in range(5):
+        make_visitor(name=f"Garcia {n}")
+    html = owner_client.get("/visitors/?q=garcia").content.decode()
+    assert '<span class="tab__count">3+</span>' in html
+    assert "1–5 of more than 3" in html
+    assert "All matching" in html
+    html = owner_client.get("/visitors/").content.decode()
+    assert '<span class="tab__count">5</span>' in html and "1–5 of 5" in html
