@@ -1,10 +1,13 @@
 """The widget benchmark's server side: a scratch var dir, the migrated database, the bench
-workspace and bot, and one uvicorn process with the widget's rate limits lifted (every simulated
-visitor shares 127.0.0.1)."""
+workspace and bot, one `tertulia serve` process with the widget's rate limits lifted (every
+simulated visitor shares 127.0.0.1), and what is measured in the database itself (writes per
+message)."""
 
+import contextlib
 import json
 import math
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -179,6 +182,13 @@ class Server:
         fields = stat.rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def rss_bytes(self) -> int:
+        """The server process's resident memory now (Linux /proc)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
     def stop(self) -> int | None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -191,26 +201,17 @@ class Server:
 
 
 def start_server(env: dict, scratch: Path, key: str) -> Server:
-    """One uvicorn process; ready once the bot's look answers."""
+    """One `tertulia serve` process (no task worker) with the bench's settings; ready once the
+    bot's look answers. It inherits this process's open-file limit (`raise_file_limit`)."""
     log = scratch / "server.log"
+    tertulia = Path(sys.executable).parent / "tertulia"
+    command = [str(tertulia)] if tertulia.exists() else [sys.executable, "-m", "tertulia"]
+    env = {**env, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE}
     for _attempt in range(3):  # another process may take the free port meanwhile
         port = free_port()
         with log.open("ab") as out:
-            process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    f"{ASGI_MODULE}:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--lifespan",
-                    "off",
-                    "--log-level",
-                    "warning",
-                ],
+            process = subprocess.Popen(  # noqa: S603 (this venv's own command, fixed arguments)
+                [*command, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
                 env=env,
                 cwd=ROOT,
                 stdin=subprocess.DEVNULL,
@@ -229,3 +230,105 @@ def start_server(env: dict, scratch: Path, key: str) -> Server:
             time.sleep(0.1)
         server.stop()
     raise BenchError(f"the server did not start; see its log:\n{log.read_text()[-3000:]}")
+
+
+def raise_file_limit() -> tuple[int, int]:
+    """The soft limit of open files raised to the hard one (the server started afterwards
+    inherits it): 5,000 sockets need 5,000 descriptors on each side. Returns (soft, hard)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+def visitors_for_sockets(workspace, bot, count: int) -> list[str]:
+    """`count` visitors written at once (as a seed would), each with the token its browser
+    would keep; the sockets of the idle test connect with these."""
+    import secrets
+
+    from django.db import connections, transaction
+
+    from tertulia.visitors.models import Visitor
+    from tertulia.visitors.services import allocate_visitor_numbers
+    from tertulia.widget.services import token_hash
+
+    tokens = [secrets.token_urlsafe(32) for _ in range(count)]
+    with transaction.atomic():
+        first = allocate_visitor_numbers(workspace=workspace, count=count)
+        Visitor.objects.bulk_create(
+            [
+                Visitor(workspace=workspace, bot=bot, number=first + i, token_hash=token_hash(t))
+                for i, t in enumerate(tokens)
+            ],
+            batch_size=1000,
+        )
+    connections.close_all()
+    return tokens
+
+
+@dataclass
+class Writes:
+    messages: int
+    statements: int  # SELECT, INSERT, UPDATE and DELETE statements
+    inserts: int
+    updates: int
+    rows: int  # rows inserted, updated or deleted, by the statements and the triggers they fired
+
+
+def writes_per_message(workspace, bot, count: int = 200) -> Writes:
+    """Send `count` texts through the service the socket calls (`widget_action_apply`), here
+    in this process on the same database while the server is idle, and count what they write:
+    the SQL statements (Django's CaptureQueriesContext) and the rows the database changed,
+    triggers included (SQLite: this connection's total_changes(); PostgreSQL: the transaction's
+    pg_stat_xact_user_tables, the texts running in one outer transaction then rolled back, so
+    other sessions' writes do not count)."""
+    import uuid
+
+    from django.conf import settings
+    from django.db import connection, connections, transaction
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from tertulia.widget.services import bot_for_key, widget_action_apply, widget_open
+
+    try:
+        from tertulia.realtime.publish import collected
+    except ImportError:  # before the events were collected: they are sent, to nobody
+        collected = contextlib.nullcontext
+
+    limits = {**settings.RATE_LIMITS, "messages_per_visitor": (LIFTED, 60)}
+    limits["messages_per_ip"] = limits["new_visitors_per_ip"] = (LIFTED, 60)
+    outer = transaction.atomic() if connection.vendor == "postgresql" else contextlib.nullcontext()
+    with override_settings(RATE_LIMITS=limits), collected():  # events: collected, not sent
+        bot = bot_for_key(bot.public_key)
+        visitor, _ = widget_open(
+            bot=bot, token="", page={"url": "https://shop.example/w"}, ip="127.0.0.1", user_agent=""
+        )
+        with outer:
+            before = _rows_changed(connection)
+            with CaptureQueriesContext(connection) as queries:
+                for number in range(count):
+                    action = {"type": "text", "client_id": uuid.uuid4().hex, "text": f"Hi {number}"}
+                    widget_action_apply(bot=bot, visitor=visitor, action=action, ip="127.0.0.1")
+            rows = _rows_changed(connection) - before
+            if connection.vendor == "postgresql":
+                transaction.set_rollback(True)
+    sql = [query["sql"].lstrip().upper().split(" ", 1)[0] for query in queries.captured_queries]
+    connections.close_all()
+    return Writes(
+        messages=count,
+        statements=sum(verb in ("SELECT", "INSERT", "UPDATE", "DELETE") for verb in sql),
+        inserts=sql.count("INSERT"),
+        updates=sql.count("UPDATE"),
+        rows=rows,
+    )
+
+
+def _rows_changed(connection) -> int:
+    if connection.vendor == "sqlite":
+        return connection.connection.total_changes
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables"
+        )
+        return int(cursor.fetchone()[0])

@@ -1,21 +1,33 @@
-"""Widget WebSocket benchmark: round trips and the sustained message rate of one server process.
+"""Widget WebSocket benchmark: latency under a steady load, the highest sustained message rate,
+writes per message and idle sockets, for one `tertulia serve` process.
 
-    .venv/bin/python bench/widget_socket.py [--latency 1,10,50] [--messages 20]
-                                            [--ramp 10,25,50,100] [--duration 5]
+    .venv/bin/python bench/widget_socket.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/widget_socket.py
+    options: [--steady 200] [--steady-seconds 20] [--ramp 100,200,...] [--step-seconds 5]
+             [--slo-ms 250] [--idle 5000] [--idle-hold 10] [--writes 200] [--latency 1]
 
-Starts one uvicorn process serving the whole ASGI application on a loopback port (SQLite in a
-fresh temporary var dir by default), with the widget's rate limits lifted because every simulated
+Starts one `tertulia serve` process (no task worker) on a loopback port (SQLite in a fresh
+temporary var dir by default), with the widget's rate limits lifted because every simulated
 visitor comes from 127.0.0.1. Visitors are opened over HTTP as the widget does, then talk to the
-server over WebSocket from this process:
+server over WebSocket from this process; each sends free text, which the starter flow answers
+with its fallback line and its question again (three messages stored per text):
 
-1. round trip: N visitors at once, each sending M texts one after the other and waiting for the
-   bot's answer (the fallback text, then the pending question again) before the next; the time
-   from send to the ack and to the first bot message frame.
-2. sustained rate: more and more visitors, each sending again as soon as the ack comes back, for
-   a fixed time per step; acknowledged messages a second and the ack latency.
+1. round trip: visitors alone, each sending texts one after the other (`--latency`).
+2. steady load: `--steady` visitors each sending one text a second for `--steady-seconds`, at
+   random phases; ack and bot reply p50 / p95 / p99, timed from when each text was due (a late
+   send counts as waiting).
+3. sustained rate: the same visitors sending faster, step by step (`--ramp` texts a second in
+   all, `--step-seconds` each); a step holds when at least 98 % of the texts due were answered,
+   with no error and a bot reply p99 within `--slo-ms`. The ramp stops at the first step that
+   does not hold; the highest one that did is the sustained rate.
+4. writes per message: `--writes` texts through the same service in this process, counting SQL
+   statements and rows written (triggers included).
+5. idle sockets: `--idle` chats opened and left idle for `--idle-hold` seconds; the server's
+   resident memory before and after, per socket, and a round trip on a sample of them. The open
+   file limit is raised to the hard limit here and in the server (it inherits it).
 
-The workspace "Bench WS" is created when missing; its visitors are deleted at the end.
+The workspace "Bench WS" is created when missing; its visitors are deleted at the end. Every loop
+is bounded: by count, and by `--timeout` for the whole measurement.
 """
 
 import argparse
@@ -24,6 +36,7 @@ import json
 import math
 import os
 import platform
+import random
 import shutil
 import sys
 import tempfile
@@ -35,7 +48,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from widget_server import (  # noqa: E402 (bench/ is this script's folder)
+from widget_idle import idle_sockets  # noqa: E402 (bench/ is this script's folder)
+from widget_idle import report as idle_report  # noqa: E402
+from widget_server import (  # noqa: E402
     BenchError,
     Server,
     database_label,
@@ -44,7 +59,10 @@ from widget_server import (  # noqa: E402 (bench/ is this script's folder)
     http_json,
     migrate,
     prepare_environment,
+    raise_file_limit,
     start_server,
+    visitors_for_sockets,
+    writes_per_message,
 )
 
 FRAME_TIMEOUT = 15.0  # seconds a visitor waits for any one frame
@@ -144,11 +162,12 @@ async def next_frame(chat: Chat) -> dict:
     return json.loads(await asyncio.wait_for(chat.ws.recv(), FRAME_TIMEOUT))
 
 
-async def round_trip(chat: Chat, text: str) -> tuple[float, float]:
-    """Send one text; seconds to its ack and to the first bot message. Returns once the bot has
-    asked its pending question again, so no answer spills into the next round."""
+async def round_trip(chat: Chat, text: str, due: float | None = None) -> tuple[float, float]:
+    """Send one text; seconds to its ack and to the first bot message, from `due` (when it was
+    meant to go) or from now. Returns once the bot has asked its pending question again, so no
+    answer spills into the next round."""
     client_id, payload = text_action(text)
-    sent = time.perf_counter()
+    sent = time.perf_counter() if due is None else due
     await chat.ws.send(payload)
     acked = replied = None
     asked_again = False
@@ -185,124 +204,116 @@ async def latency_step(chats: list[Chat], messages: int) -> tuple[list, list, fl
 
 
 @dataclass
-class RateResult:
-    acked: int = 0
+class Paced:
+    due: int = 0
+    answered: int = 0
     errors: int = 0
-    bot_frames: int = 0
-    latencies: list = field(default_factory=list)
+    acks: list = field(default_factory=list)
+    replies: list = field(default_factory=list)
     elapsed: float = 0.0
+    cpu: float = 0.0
+    first_error: str = ""
 
 
-async def rate_step(chats: list[Chat], duration: float, max_per_visitor: int) -> RateResult:
-    """Each visitor sends again as soon as its ack is back, until `duration` has passed."""
-    result = RateResult()
+async def paced_step(server: Server, chats: list[Chat], rate: float, seconds: float) -> Paced:
+    """`rate` texts a second in all, shared by `chats` at random phases, for `seconds`; each
+    visitor sends its next text when it is due or, if still waiting for an answer, right after
+    it (the wait counts in the latency). Answers still missing 5 s after the end count as
+    unanswered."""
+    result = Paced()
+    interval = len(chats) / rate
     started = time.perf_counter()
-    deadline = started + duration
+    cpu = server.cpu_seconds()
+    end = started + seconds
 
     async def visitor(number: int, chat: Chat) -> None:
-        for i in range(max_per_visitor):
-            if time.perf_counter() >= deadline:
-                break
-            client_id, payload = text_action(f"Message {i + 1} from visitor {number}")
-            sent = time.perf_counter()
-            await chat.ws.send(payload)
-            for _ in range(MAX_FRAMES_PER_ROUND):
-                frame = await next_frame(chat)
-                kind = frame.get("type")
-                if kind == "message" and frame["message"].get("sender") == "bot":
-                    result.bot_frames += 1
-                elif kind in ("ack", "error") and frame.get("client_id") == client_id:
-                    if kind == "ack":
-                        result.acked += 1
-                        result.latencies.append(time.perf_counter() - sent)
-                    else:
-                        result.errors += 1
-                        chat.errors.append(frame)
-                    break
-            else:
-                raise BenchError(f"no ack within {MAX_FRAMES_PER_ROUND} frames")
+        due = started + random.uniform(0, interval)
+        sent = 0
+        while due < end:
+            result.due += 1
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            try:
+                async with asyncio.timeout(max(0.1, end + 5 - time.perf_counter())):
+                    ack, reply = await round_trip(chat, f"Text {sent} from visitor {number}", due)
+            except (BenchError, TimeoutError) as error:
+                result.errors += 1
+                result.first_error = result.first_error or repr(error)
+                return  # this socket's frames are out of step now: it stops sending
+            result.answered += 1
+            result.acks.append(ack)
+            result.replies.append(reply)
+            sent += 1
+            due += interval
 
     await asyncio.gather(*(visitor(n, chat) for n, chat in enumerate(chats)))
     result.elapsed = time.perf_counter() - started
-    # The bot's answers to the last messages: two bot messages for each acknowledged text.
-    expected = 2 * result.acked
-    drain_until = time.perf_counter() + 3
-
-    async def drain(chat: Chat) -> None:
-        while result.bot_frames < expected and time.perf_counter() < drain_until:
-            try:
-                frame = json.loads(await asyncio.wait_for(chat.ws.recv(), 0.3))
-            except TimeoutError:
-                return
-            if frame.get("type") == "message" and frame["message"].get("sender") == "bot":
-                result.bot_frames += 1
-
-    await asyncio.gather(*(drain(chat) for chat in chats))
+    result.cpu = (server.cpu_seconds() - cpu) / result.elapsed
     return result
 
 
-async def run(args, server: Server, key: str) -> None:
-    needed = max([*args.latency, *args.ramp])
-    started = time.perf_counter()
-    chats, opens = await open_visitors(server, key, needed)
-    print(
-        f"opened {len(chats)} visitors over HTTP in {time.perf_counter() - started:.1f} s; "
-        f"POST /open p50/p99/max ms: {summary(opens).strip()}"
-    )
+def p3(values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return " ".join(f"{percentile(ms, p):>7.1f}" for p in (50, 95, 99))
 
-    # Warm-up: imports, the first connections to the database, caches.
+
+async def run(args, server: Server, key: str, chats: list[Chat]) -> dict:
+    figures = {}
     await connect_all(server, key, chats[:1])
-    for i in range(5):
+    for i in range(5):  # warm-up: imports, the first connections to the database, caches
         await round_trip(chats[0], f"Warm-up {i}")
     await close_all(chats[:1])
 
+    print(f"\n1. round trip, each visitor sends {args.messages} texts one after the other")
     print(
-        f"\n1. round trip, each visitor sends {args.messages} texts one after the other "
-        "(waits for the bot's answer)"
-    )
-    print(
-        f"{'visitors':>8} {'msgs':>6} {'msg/s':>7} | {'ack ms p50':>10} {'p99':>7} {'max':>7}"
-        f" | {'bot ms p50':>10} {'p99':>7} {'max':>7} | {'srv CPU':>7}"
+        f"{'visitors':>8} {'msgs':>6} | {'ack ms p50':>10} {'p99':>7} {'max':>7} | {'bot ms p50':>10} {'p99':>7} {'max':>7}"
     )
     for count in args.latency:
         group = chats[:count]
         await connect_all(server, key, group)
-        cpu = server.cpu_seconds()
-        acks, replies, elapsed = await latency_step(group, args.messages)
-        cpu = (server.cpu_seconds() - cpu) / elapsed
+        acks, replies, _ = await latency_step(group, args.messages)
         await close_all(group)
-        print(
-            f"{count:>8} {len(acks):>6} {len(acks) / elapsed:>7.0f} | {summary(acks):>26}"
-            f" | {summary(replies):>26} | {cpu:>7.0%}"
-        )
+        print(f"{count:>8} {len(acks):>6} | {summary(acks):>26} | {summary(replies):>26}")
+
+    group = chats[: args.steady]
+    await connect_all(server, key, group)
+    print(
+        f"\n2. steady load: {len(group)} visitors, each sending one text a second for "
+        f"{args.steady_seconds:g} s"
+    )
+    steady = await paced_step(server, group, len(group), args.steady_seconds)
+    print(
+        f"{'texts':>6} {'answered':>8} {'errors':>6} | {'ack ms p50':>10} {'p95':>7} {'p99':>7} | {'bot ms p50':>10} {'p95':>7} {'p99':>7} | srv CPU"
+    )
+    print(
+        f"{steady.due:>6} {steady.answered:>8} {steady.errors:>6} | {p3(steady.acks):>26} | {p3(steady.replies):>26} | {steady.cpu:>6.0%}"
+    )
+    figures["steady"] = steady
 
     print(
-        f"\n2. sustained rate, each visitor sends again as soon as its ack is back, "
-        f"{args.duration:g} s per step"
+        f"\n3. sustained rate: {len(group)} visitors, texts a second in all, {args.step_seconds:g} s"
+        f" per step; a step holds with >= 98 % answered, no error, bot reply p99 <= {args.slo_ms:g} ms"
     )
     print(
-        f"{'visitors':>8} {'acked':>7} {'msg/s':>7} | {'ack ms p50':>10} {'p99':>7} {'max':>7}"
-        f" | {'errors':>6} {'bot msgs missing':>16} | {'srv CPU':>7}"
+        f"{'offered':>7} {'answered/s':>10} {'stored/s':>8} {'errors':>6} | {'bot ms p50':>10} {'p95':>7} {'p99':>7} | srv CPU | holds"
     )
-    best = (0.0, 0)
-    for count in args.ramp:
-        group = chats[:count]
-        await connect_all(server, key, group)
-        cpu = server.cpu_seconds()
-        result = await rate_step(group, args.duration, args.max_per_visitor)
-        cpu = (server.cpu_seconds() - cpu) / result.elapsed
-        await close_all(group)
-        rate = result.acked / result.elapsed if result.elapsed else 0.0
-        best = max(best, (rate, count))
-        missing = max(0, 2 * result.acked - result.bot_frames)
+    best = 0.0
+    for rate in args.ramp:
+        step = await paced_step(server, group, rate, args.step_seconds)
+        answered = step.answered / step.elapsed
+        p99 = percentile(step.replies, 99) * 1000
+        holds = step.errors == 0 and step.answered >= 0.98 * step.due and p99 <= args.slo_ms
         print(
-            f"{count:>8} {result.acked:>7} {rate:>7.0f} | {summary(result.latencies):>26}"
-            f" | {result.errors:>6} {missing:>16} | {cpu:>7.0%}"
+            f"{rate:>7} {answered:>10.0f} {3 * answered:>8.0f} {step.errors:>6} | {p3(step.replies):>26} | {step.cpu:>6.0%} | {'yes' if holds else 'no'}"
         )
-        refused = [frame for chat in group for frame in chat.errors]
-        if refused:
-            print(f"         first refusal: {refused[0]}")
-    print(f"\nbest sustained rate: {best[0]:.0f} messages/s with {best[1]} visitors")
+        if step.first_error:
+            print(f"        first error: {step.first_error[:200]}")
+        if not holds:
+            break
+        best = max(best, answered)
+    await close_all(group)
+    figures["sustained"] = best
+    print(f"highest sustained rate: {best:.0f} texts/s ({3 * best:.0f} messages stored/s)")
+    return figures
 
 
 def numbers(text: str) -> list[int]:
@@ -313,26 +324,35 @@ def numbers(text: str) -> list[int]:
 
 
 def server_log_report(log: Path) -> None:
+    """The server's warnings and errors (its access and connection lines left out)."""
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    lines = [line for line in lines if not line.startswith(("INFO:", "Tertulia is serving"))]
     if not lines:
-        print("\nserver log: empty (no warnings or errors)")
+        print("\nserver log: no warnings or errors")
         return
-    print(f"\nserver log: {len(lines)} lines; the first ones:")
+    print(f"\nserver log: {len(lines)} lines of warnings or errors; the first ones:")
     for line in lines[:30]:
         print(f"  | {line}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--latency", type=numbers, default=numbers("1,10,50"))
+    parser.add_argument("--latency", type=numbers, default=numbers("1"))
     parser.add_argument("--messages", type=int, default=20, help="texts per visitor in part 1")
-    parser.add_argument("--ramp", type=numbers, default=numbers("10,25,50,100"))
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per step in part 2")
-    parser.add_argument("--max-per-visitor", type=int, default=10_000)
-    parser.add_argument("--timeout", type=float, default=120.0, help="for the measurements")
+    parser.add_argument("--steady", type=int, default=200, help="visitors in parts 2 and 3")
+    parser.add_argument("--steady-seconds", type=float, default=20.0)
+    default_ramp = "200,300,400,500,600,700,800,900,1000,1200"
+    parser.add_argument("--ramp", type=numbers, default=numbers(default_ramp))
+    parser.add_argument("--step-seconds", type=float, default=5.0)
+    parser.add_argument("--slo-ms", type=float, default=250.0)
+    parser.add_argument("--writes", type=int, default=200, help="texts in part 4 (0: skip)")
+    parser.add_argument("--idle", type=int, default=5000, help="sockets in part 5 (0: skip)")
+    parser.add_argument("--idle-hold", type=float, default=10.0)
+    parser.add_argument("--timeout", type=float, default=600.0, help="for all the measurements")
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir")
     args = parser.parse_args()
 
+    limits = raise_file_limit()
     scratch = Path(tempfile.mkdtemp(prefix="tertulia-bench-ws-"))
     server = workspace = None
     try:
@@ -360,17 +380,40 @@ def main():
             f"uvicorn {uvicorn.__version__}, websockets {websockets.__version__}"
         )
         print(
-            f"one uvicorn process (pid {server.process.pid}) at {server.url}; "
+            f"one `tertulia serve` process (pid {server.process.pid}) at {server.url}; "
             "the visitors run in this process"
         )
+        deadline = time.monotonic() + args.timeout
 
         async def measured():
             async with asyncio.timeout(args.timeout):
-                await run(args, server, bot.public_key)
+                needed = max(args.steady, *args.latency)
+                chats, opens = await open_visitors(server, bot.public_key, needed)
+                print(
+                    f"opened {len(chats)} visitors over HTTP; POST /open p50/p99/max ms: {summary(opens).strip()}"
+                )
+                return await run(args, server, bot.public_key, chats)
 
         started = time.perf_counter()
         asyncio.run(measured())
-        print(f"measurements took {time.perf_counter() - started:.1f} s")
+        if args.writes:
+            print(f"\n4. writes per message: {args.writes} texts through widget_action_apply")
+            w = writes_per_message(workspace, bot, args.writes)
+            print(
+                f"per text: {w.statements / w.messages:.2f} SQL statements, "
+                f"{w.inserts / w.messages:.2f} INSERT + {w.updates / w.messages:.2f} UPDATE "
+                f"statements, {w.rows / w.messages:.2f} rows written (triggers included)"
+            )
+        if args.idle:
+            print(f"\n5. idle sockets: {args.idle:,} chats open at once for {args.idle_hold:g} s")
+            tokens = visitors_for_sockets(workspace, bot, args.idle)
+
+            async def idle():
+                async with asyncio.timeout(max(30.0, deadline - time.monotonic())):
+                    return await idle_sockets(server, bot.public_key, tokens, args.idle_hold, 20)
+
+            idle_report(asyncio.run(idle()), limits, percentile)
+        print(f"\nmeasurements took {time.perf_counter() - started:.1f} s")
     finally:
         if server is not None:
             code = server.stop()
