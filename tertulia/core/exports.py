@@ -1,22 +1,27 @@
-"""Spreadsheet writers: CSV a few hundred rows at a time, XLSX built in constant memory.
+"""Spreadsheet writers: CSV and XLSX from a header row and an iterable of rows, in flat memory.
 
-Both take a header row and an iterable of rows and yield the file in chunks, so a list of any
-length is exported without being held in memory.
+Each writer comes two ways: in chunks for a streamed response, or into a file (a background
+export), calling `progress(rows written)` now and then. A cell is None or "" (left empty), a
+datetime (a date cell in XLSX, "YYYY-MM-DD HH:MM" in CSV), or anything else, written as text.
 """
 
 import csv
 import datetime as dt
 import io
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import BinaryIO
 
-import xlsxwriter
+from tertulia.core import xlsx
 
-# Excel's limit is 1,048,576 rows, one of which is the header.
-XLSX_MAX_ROWS = 1_048_575
+XLSX_MAX_ROWS = xlsx.MAX_ROWS
+TooManyRows = xlsx.TooManyRows
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_PREFIXES)
 _CSV_FLUSH_ROWS = 500
-_FILE_CHUNK = 256 * 1024
+_FILE_ROWS = 5_000
+
+Progress = Callable[[int], None] | None
 
 
 def neutralise(value: str) -> str:
@@ -26,59 +31,79 @@ def neutralise(value: str) -> str:
     return value
 
 
-def _csv_cell(value) -> str:
+def _csv_other(value) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat(" ", "minutes")[:16]  # YYYY-MM-DD HH:MM
     return neutralise(str(value))
 
 
-def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """UTF-8 CSV with a byte-order mark, so Excel shows accents right."""
+def _csv_row(row: Sequence, first=_FORMULA_FIRST, other=_csv_other) -> list[str]:
+    return [
+        ("'" + value if value[:1] in first else value) if value.__class__ is str else other(value)
+        for value in row
+    ]
+
+
+def _csv_batches(headers: Sequence, rows: Iterable[Sequence], every: int) -> Iterator[tuple]:
+    """(text, rows so far) every `every` rows: UTF-8 CSV with a byte-order mark, so Excel shows
+    accents right."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow([_csv_cell(h) for h in headers])
-    for number, row in enumerate(rows, start=1):
-        writer.writerow([_csv_cell(cell) for cell in row])
-        if number % _CSV_FLUSH_ROWS == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    writer.writerow(_csv_row(headers))
+    rows = iter(rows)
+    count = 0
+    while batch := list(islice(rows, every)):
+        writer.writerows(map(_csv_row, batch))
+        count += len(batch)
+        yield buffer.getvalue(), count
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue(), count
+
+
+def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    """The CSV file in chunks of a few hundred rows."""
+    for text, _count in _csv_batches(headers, rows, _CSV_FLUSH_ROWS):
+        yield text
+
+
+def write_csv(
+    handle: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence], progress: Progress = None
+) -> int:
+    """Write the CSV file into `handle`; returns the number of rows."""
+    count = 0
+    for text, count in _csv_batches(headers, rows, _FILE_ROWS):
+        handle.write(text.encode())
+        if progress is not None:
+            progress(count)
+    return count
 
 
 def xlsx_chunks(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[bytes]:
-    """An XLSX workbook: frozen bold header, autofilter, real date cells, text kept as text."""
-    with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
-        _write_xlsx(handle.name, headers, rows)
-        while chunk := handle.read(_FILE_CHUNK):
-            yield chunk
+    """An XLSX workbook: frozen bold header, autofilter, real date cells, text kept as text
+    (never a formula). The first chunk comes once every row is read."""
+    sheet = xlsx.SheetRows(headers)
+    try:
+        sheet.add(rows)
+        yield from sheet.package()
+    finally:
+        sheet.close()
 
 
-def _write_xlsx(path: str, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
-    # strings_to_formulas off: visitor text is never turned into a formula.
-    workbook = xlsxwriter.Workbook(
-        path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    sheet = workbook.add_worksheet()
-    bold = workbook.add_format({"bold": True})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    widths = [max(10, len(h) + 2) for h in headers]
-    sheet.write_row(0, 0, headers, bold)
-    sheet.freeze_panes(1, 0)
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        for col, value in enumerate(row):
-            if isinstance(value, dt.datetime):
-                sheet.write_datetime(count, col, value.replace(tzinfo=None), date_format)
-                widths[col] = max(widths[col], 17)
-            elif value not in (None, ""):
-                text = str(value)
-                sheet.write_string(count, col, text)
-                widths[col] = min(50, max(widths[col], len(text) + 2))
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, width)
-    sheet.autofilter(0, 0, max(count, 1), len(headers) - 1)
-    workbook.close()
+def write_xlsx(
+    handle: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence], progress: Progress = None
+) -> int:
+    """Write the XLSX workbook into `handle`; returns the number of rows. Raises TooManyRows
+    beyond XLSX_MAX_ROWS rows."""
+    sheet = xlsx.SheetRows(headers)
+    try:
+        count = sheet.add(rows, progress)
+        for chunk in sheet.package():
+            handle.write(chunk)
+    finally:
+        sheet.close()
+    return count
