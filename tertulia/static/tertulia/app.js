@@ -175,13 +175,27 @@
     if (sheet && phone.matches) sheet.open = false;
   });
 
-  // Live updates: another agent's change, a new visitor or message refreshes the list. Several
-  // events in a burst cause one refresh.
-  let refreshTimer = null;
+  // Live updates: another agent's change, a new visitor or message refreshes the list, bounded
+  // whatever the rate of events: a burst causes one refresh (LIST_SETTLE after its first event),
+  // then at most one per LIST_EVERY while events keep coming, and none while the tab is hidden
+  // (it refreshes once when shown again, if anything changed meanwhile).
+  const LIST_SETTLE = 300, LIST_EVERY = 3000;
+  let listTimer = null, listDirty = false, listFetchedAt = -Infinity;
   function scheduleListRefresh() {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => htmx.trigger(document.body, "visitors-changed"), 400);
+    listDirty = true;
+    if (document.hidden || listTimer) return;
+    const wait = Math.max(LIST_SETTLE, listFetchedAt + LIST_EVERY - Date.now());
+    listTimer = setTimeout(() => {
+      listTimer = null;
+      if (document.hidden || !listDirty || !document.getElementById("results")) return;
+      listDirty = false;
+      listFetchedAt = Date.now();
+      htmx.trigger(document.body, "visitors-changed");
+    }, wait);
   }
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && listDirty) scheduleListRefresh();
+  });
 
   // Whether a reply box is set to write a private note rather than a reply.
   const writingNote = (form) => form.querySelector("[name=mode][value=note]:checked") !== null;
