@@ -3,14 +3,13 @@ visitor chatting through the first and an agent on the second see each other liv
 typing included, and the Visitors list's counts follow; after a Redis hiccup (every connection
 of the channel layer killed) both sockets stay open and the next messages still arrive.
 
-Always PostgreSQL at 127.0.0.1:5432 (a fresh database, dropped afterwards) and Redis at
-127.0.0.1:6379 (keys under a prefix of this run's own, deleted afterwards), whichever database
+Always PostgreSQL at 127.0.0.1:5432 (a fresh database, dropped afterwards: conftest.py) and Redis
+at 127.0.0.1:6379 (keys under a prefix of this run's own, deleted afterwards), whichever database
 the rest of the suite runs on.
 """
 # ruff: noqa: S603 (this venv's own interpreter and command, fixed arguments)
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -21,7 +20,6 @@ import uuid
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
 from websockets.exceptions import ConnectionClosed
@@ -36,18 +34,15 @@ pytestmark = pytest.mark.skipif(
     not Path("/proc/self/environ").exists(), reason="runs server processes (Linux)"
 )
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 REDIS = ("127.0.0.1", 6379)
 TERTULIA = str(Path(sys.executable).parent / "tertulia")
 EMAIL, PASSWORD = "agent@two.test", "two-processes-password"
 SETUP = f"""
 import django
 django.setup()
-from django.core.management import call_command
 from tertulia.accounts.services import workspace_create_with_owner
 from tertulia.flows.services import bot_create
 
-call_command("migrate", verbosity=0)
 owner = workspace_create_with_owner(
     workspace_name="Two", email="{EMAIL}", password="{PASSWORD}", name="Ana Agent"
 )
@@ -91,23 +86,20 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(ops_postgres, tmp_path_factory):
     """(first server, second server, bot key, channel layer's Redis client name)."""
     from django.conf import settings
 
-    name = f"tertulia_two_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     prefix = f"test-two-{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg.connect(f"{POSTGRES}/postgres", autocommit=True, connect_timeout=5)
         redis.Redis(*REDIS, socket_timeout=5).ping()
-    except (psycopg.OperationalError, redis.RedisError) as error:
-        pytest.fail(f"This test needs PostgreSQL at {POSTGRES} and Redis at {REDIS}: {error}")
-    admin.execute(f'CREATE DATABASE "{name}"')
+    except redis.RedisError as error:
+        pytest.fail(f"This test needs Redis at {REDIS}: {error}")
     var = tmp_path_factory.mktemp("two-var")
     (var / "static").symlink_to(settings.STATIC_ROOT)  # this run's collected static files
     env = environment(var)
     env.update(
-        DATABASE_URL=f"{POSTGRES}/{name}",
+        DATABASE_URL=ops_postgres.url,
         REDIS_URL=f"redis://{REDIS[0]}:{REDIS[1]}/0",
         TERTULIA_REDIS_PREFIX=prefix,
         ALLOWED_HOSTS="127.0.0.1",
@@ -118,7 +110,7 @@ def cluster(tmp_path_factory):
             [sys.executable, "-c", SETUP],
             env={**env, "DJANGO_SETTINGS_MODULE": "tertulia.config.settings"},
             check=True,
-            timeout=120,
+            timeout=60,
             capture_output=True,
             text=True,
         )
@@ -132,8 +124,6 @@ def cluster(tmp_path_factory):
     finally:
         for server in servers:
             server.stop()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
         store = redis.Redis(*REDIS)
         keys = list(store.scan_iter(match=f"{prefix}*", count=1000))
         if keys:

@@ -1,0 +1,66 @@
+"""`tertulia serve --workers 2` on PostgreSQL with the connection pool: each server process
+keeps its connections from one request to the next instead of opening one per request, and
+SIGTERM stops everything with exit code 0, leaving no connection open to the database."""
+# ruff: noqa: S603 (this venv's own command, fixed arguments)
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.core.test_serve import environment, free_port, wait_for
+from tests.wire import fetch
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/environ").exists(), reason="runs server processes (Linux)"
+)
+
+TERTULIA = str(Path(sys.executable).parent / "tertulia")
+POOL_MAX = 3
+
+
+def test_two_server_processes_keep_their_connections_and_stop_cleanly(ops_postgres, tmp_path):
+    port = free_port()
+    env = {
+        **environment(tmp_path),
+        "DATABASE_URL": ops_postgres.url,
+        "TERTULIA_DB_POOL_MIN": "1",
+        "TERTULIA_DB_POOL_MAX": str(POOL_MAX),
+    }
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [TERTULIA, "serve", "--no-worker", "--workers", "2", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def ready() -> bool:
+            assert server.poll() is None, log.read_text()
+            try:
+                return fetch(f"http://127.0.0.1:{port}/readyz").status == 200
+            except OSError:
+                return False
+
+        wait_for(ready, 30, lambda: log.read_text())
+        for _ in range(20):  # the second process gets some of these too, and opens its pool
+            assert fetch(f"http://127.0.0.1:{port}/readyz").status == 200
+        before = set(ops_postgres.backends())
+        assert 1 <= len(before) <= 2 * POOL_MAX
+        for _ in range(60):  # each asks the database; none opens a connection of its own
+            assert fetch(f"http://127.0.0.1:{port}/readyz").status == 200
+        after = set(ops_postgres.backends())
+        assert after <= before, (before, after)  # the same connections, still open
+
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(15) == 0
+        wait_for(lambda: not ops_postgres.backends(), 5, "the pools' connections to close")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(5)
+    assert "Traceback" not in log.read_text()
