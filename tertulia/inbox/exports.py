@@ -1,75 +1,189 @@
 """Exports of the Visitors page: the current page, the rows picked, or every row matching the
-filters, as CSV or Excel."""
+filters, as CSV or Excel. The page and the rows picked stream at once, and so does "all
+matching" up to a few thousand rows; more are written in the background (`bulk.exports`) with
+progress on the page and a download link when ready."""
 
-from django.http import Http404, QueryDict, StreamingHttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+import asyncio
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from tertulia.accounts.decorators import member_required
+from tertulia.bulk import exports as background
+from tertulia.bulk.models import ExportJob
+from tertulia.bulk.tasks import run_export_job
 from tertulia.core import exports
 from tertulia.core.streaming import in_request_thread
 from tertulia.inbox.views import _bad_request, picked_ids
 from tertulia.visitors import selectors
-from tertulia.visitors.exports import ExportLabels, export_rows
+from tertulia.visitors.exports import ExportLabels, export_filename, export_rows, export_values
 from tertulia.visitors.filters import VisitorFilters
 
-EXPORT_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", exports.csv_chunks),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        exports.xlsx_chunks,
-    ),
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+WRITERS = {"csv": exports.csv_chunks, "xlsx": exports.xlsx_chunks}
+# Where the Visitors page remembers the member's exports, so it shows them again.
+SESSION_KEY = "exports"
+_FILE_CHUNK = 256 * 1024
+
+
+def _list_query(source: QueryDict) -> QueryDict:
+    """The list's query string: the bulk bar and the export menu send it as one `query`."""
+    if "query" in source:
+        return QueryDict(source["query"].lstrip("?"))
+    return source
 
 
 @require_GET
 @member_required
 def visitor_export(request, fmt: str):
-    """Exactly the rows of the current page, with scope=all every row matching the filters, or
-    the rows picked (`ids`). The bulk bar sends the list's filters as one `query` parameter."""
-    if fmt not in EXPORT_FORMATS:
+    """Exactly the rows of the current page, with scope=all every row matching the filters
+    (when there are few enough to stream), or the rows picked (`ids`)."""
+    if fmt not in WRITERS:
         raise Http404(_("Unknown export format."))
-    source = request.GET
-    if "query" in source:
-        source = QueryDict(source["query"].lstrip("?"))
+    source = _list_query(request.GET)
     filters, _errors = VisitorFilters.from_query(source)
     filters = filters.seen_by(request.member.pk)
     workspace = request.member.workspace
     export_all = request.GET.get("scope") == "all"
     picked = request.GET.getlist("ids")
+    labels = ExportLabels.current()
     if picked and not export_all:
         ids = picked_ids(picked)
         if ids is None:
             return _bad_request(_("Those are not visitors of this list."))
-        visitors = selectors.visitor_picked(workspace=workspace, ids=ids)
+        rows = export_values(selectors.visitor_picked(workspace=workspace, ids=ids), labels)
+        scope = "picked"
     elif export_all:
-        total = selectors.visitor_tab_counts(workspace=workspace, filters=filters)[filters.status]
+        matching = selectors.visitor_matching(workspace=workspace, filters=filters)
+        total = background.count_up_to(matching, background.IMMEDIATE_MAX)
+        if total > background.IMMEDIATE_MAX:
+            return _large(request, fmt, source)
         if fmt == "xlsx" and total > exports.XLSX_MAX_ROWS:
-            return render(
-                request,
-                "visitors/export_refused.html",
-                {
-                    "total": total,
-                    "limit": exports.XLSX_MAX_ROWS,
-                    "csv_query": source.urlencode(),
-                },
-                status=413,
-            )
-        visitors = selectors.visitor_matching(workspace=workspace, filters=filters).iterator(
-            chunk_size=2000
-        )
+            return _refused(request, total, source)
+        rows = export_values(matching, labels)
+        scope = "all"
     else:
         page = selectors.visitor_list_page(workspace=workspace, filters=filters)
-        filters, visitors = page.filters, page.rows
-    content_type, writer = EXPORT_FORMATS[fmt]
-    labels = ExportLabels.current()
-    chunks = writer(labels.headers, export_rows(visitors, labels))
-    response = StreamingHttpResponse(in_request_thread(chunks), content_type=content_type)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    scope = "all" if export_all else "picked" if picked else "page"
-    response["Content-Disposition"] = (
-        f'attachment; filename="visitors-{filters.status}-{scope}-{stamp}.{fmt}"'
-    )
+        filters, rows = page.filters, export_rows(page.rows, labels)
+        scope = "page"
+    chunks = WRITERS[fmt](labels.headers, rows)
+    response = StreamingHttpResponse(in_request_thread(chunks), content_type=CONTENT_TYPES[fmt])
+    filename = export_filename(filters.status, scope, fmt)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _refused(request, total: int, source: QueryDict):
+    query = source.copy()
+    query["scope"] = "all"
+    context = {"total": total, "limit": exports.XLSX_MAX_ROWS, "csv_query": query.urlencode()}
+    return render(request, "visitors/export_refused.html", context, status=413)
+
+
+def _large(request, fmt: str, source: QueryDict):
+    """More rows than stream at once: offer to prepare the file in the background."""
+    query = source.copy()
+    query.pop("scope", None)
+    context = {"fmt": fmt, "query": query.urlencode(), "limit": background.IMMEDIATE_MAX}
+    return render(request, "visitors/export_large.html", context)
+
+
+@require_POST
+@member_required
+def visitor_export_start(request):
+    """ "Export all matching": a few thousand rows download at once (the same GET as before);
+    more start a background export, whose progress the page then shows."""
+    fmt = request.POST.get("fmt", "")
+    if fmt not in WRITERS:
+        return _bad_request(_("Choose Excel or CSV."))
+    query = request.POST.get("query", "").lstrip("?")
+    source = QueryDict(query, mutable=True)
+    for name in ("scope", "page", "open", "panel", "ids", "query"):
+        source.pop(name, None)
+    query = source.urlencode()
+    matching = background.matching(
+        workspace=request.member.workspace, member_id=request.member.pk, query=query
+    )
+    if background.count_up_to(matching, background.IMMEDIATE_MAX) <= background.IMMEDIATE_MAX:
+        url = f"{reverse('visitors:export', args=[fmt])}?{urlencode({'query': query, 'scope': 'all'})}"
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    job = background.export_start(member=request.member, fmt=fmt, query=query)
+    transaction.on_commit(lambda: run_export_job.enqueue(job.pk))
+    shown = [job.pk, *request.session.get(SESSION_KEY, [])][: background.SHOWN]
+    request.session[SESSION_KEY] = shown
+    if not request.htmx:
+        return redirect("visitors:export_job", job_id=job.pk)
+    return render(request, "visitors/_export_job.html", {"job": job})
+
+
+@require_GET
+@member_required
+def visitor_exports(request):
+    """The member's exports still kept (the Visitors page loads them when it has some)."""
+    jobs = background.member_exports(member=request.member)
+    request.session[SESSION_KEY] = [job.pk for job in jobs]
+    return render(request, "visitors/_export_jobs.html", {"jobs": jobs})
+
+
+def _own_job(request, job_id: int) -> ExportJob:
+    try:
+        return background.member_export(member=request.member, job_id=job_id)
+    except ExportJob.DoesNotExist:
+        raise Http404(_("No such export.")) from None
+
+
+@require_GET
+@member_required
+def visitor_export_job(request, job_id: int):
+    """How far an export has got (polled every second while it runs), then its link."""
+    job = _own_job(request, job_id)
+    if request.htmx:
+        return render(request, "visitors/_export_job.html", {"job": job})
+    return render(request, "visitors/export_job.html", {"job": job})
+
+
+@require_POST
+@member_required
+def visitor_export_dismiss(request, job_id: int):
+    """Delete an export and its file before the day is out."""
+    background.export_delete(job=_own_job(request, job_id))
+    request.session[SESSION_KEY] = [n for n in request.session.get(SESSION_KEY, []) if n != job_id]
+    if request.htmx:
+        return HttpResponse("")
+    return redirect("visitors:list")
+
+
+@require_GET
+@member_required
+def visitor_export_download(request, job_id: int):
+    """The finished file, for the member who asked only."""
+    job = _own_job(request, job_id)
+    path = background.export_file(job)
+    if path is None:
+        raise Http404(_("This export is not ready, or no longer kept."))
+    handle = path.open("rb")
+    response = StreamingHttpResponse(_read(handle), content_type=CONTENT_TYPES[job.fmt])
+    response["Content-Length"] = str(job.size)
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    return response
+
+
+async def _read(handle):
+    """A file in chunks, read off the event loop."""
+    try:
+        while chunk := await asyncio.to_thread(handle.read, _FILE_CHUNK):
+            yield chunk
+    finally:
+        handle.close()
