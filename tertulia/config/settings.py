@@ -16,6 +16,8 @@ Environment variables:
   TERTULIA_URL   the address members reach the dashboard at, for links in e-mails; when unset,
                  links in account e-mails follow the request's address (notification e-mails,
                  sent by the worker without a request, then link to http://127.0.0.1:8000).
+                 An https:// address is also trusted as the origin of forms (a proxy that ends
+                 TLS forwards plain http), and cookies are then sent over https only.
   EMAIL_URL      smtp://user:password@host:port (smtp+tls:// for STARTTLS, smtps:// for TLS);
                  when unset, e-mails are written to var/outbox/ instead of being sent.
   EMAIL_FROM     the sender of notification e-mails.
@@ -155,7 +157,8 @@ def _pool_options(environ) -> dict | None:
 
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-    if (pool := _pool_options(os.environ)) is not None:
+    _postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    if _postgres and (pool := _pool_options(os.environ)) is not None:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool
     # One test database per test process, so suites run side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
@@ -211,6 +214,13 @@ PROXY_HOPS = int(os.environ.get("TERTULIA_PROXY_HOPS", "1"))
 DEMO_IP = os.environ.get("TERTULIA_DEMO_IP", "")
 
 TERTULIA_URL = os.environ.get("TERTULIA_URL", "").strip()
+if TERTULIA_URL.startswith("https://"):
+    # Behind a reverse proxy that ends TLS, requests arrive over http while browsers send
+    # "Origin: https://...": that origin is ours (otherwise every form would fail the CSRF
+    # check), and cookies travel over https only.
+    _site = urlsplit(TERTULIA_URL)
+    CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM", "Tertulia <tertulia@localhost>")
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 if EMAIL_URL:
