@@ -9,11 +9,12 @@ reading the others. Shorter terms fall back to reading the rows.
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 
 FTS = "visitor_search"
 TABLE = "visitors_visitor"
 TRIGRAM = 3
+# Past this many candidates a search reads the list in order instead of by id.
+SEARCH_CANDIDATES = 5000
 
 _SQLITE = {
     FTS: (
@@ -61,11 +62,22 @@ def search_rebuild() -> None:
 
 
 def text_contains(term: str) -> Q:
-    """Visitors whose search text contains `term` (already folded: see `text.search_term`)."""
+    """Visitors whose search text contains `term` (already folded: see `text.search_term`).
+
+    SQLite: the index names the candidates first. Up to SEARCH_CANDIDATES of them, the rows
+    are read by id; past that the text is common, and reading the list in its own order meets
+    matches soon enough."""
     contains = Q(search_text__contains=term)
     if connection.vendor != "sqlite" or len(term) < TRIGRAM:
         return contains
     # A phrase of the term's trigrams; double quotes inside it are doubled.
     phrase = '"' + term.replace('"', '""') + '"'
-    matching = RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", (phrase,))
-    return Q(pk__in=matching) & contains
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s LIMIT %s",
+            [phrase, SEARCH_CANDIDATES + 1],
+        )
+        ids = [rowid for (rowid,) in cursor.fetchall()]
+    if len(ids) > SEARCH_CANDIDATES:
+        return contains
+    return Q(pk__in=ids) & contains

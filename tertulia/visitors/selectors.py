@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from tertulia.accounts.models import Workspace
+from tertulia.core.budget import OverBudget, within
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.filters import DEFAULTS, FILTER_FIELDS, InboxView, VisitorFilters
 from tertulia.visitors.models import PageView, Visitor, VisitorCount, VisitorCountry
@@ -41,10 +42,10 @@ LIST_COLUMNS = (
 class VisitorCounts:
     """How many visitors match the filters, per status tab (in the chosen view) and per view
     (in the chosen tab). With filters the counts stop at COUNT_CAP: `estimated` says so, and a
-    count above it means "more than COUNT_CAP"."""
+    count above it means "more than COUNT_CAP"; None when counting took too long."""
 
-    tabs: dict[str, int]
-    views: dict[str, int]
+    tabs: dict[str, int | None]
+    views: dict[str, int | None]
     estimated: bool = False
 
 
@@ -79,7 +80,7 @@ class VisitorPage:
 
     @property
     def total_known(self) -> bool:
-        return not self.counts.estimated or self.total <= COUNT_CAP
+        return self.total is not None and (not self.counts.estimated or self.total <= COUNT_CAP)
 
     @property
     def cap(self) -> int:
@@ -88,7 +89,7 @@ class VisitorPage:
     @property
     def any_visitors(self) -> bool:
         """Whether any tab holds anyone under the filters (else the page says how to start)."""
-        return any(self.counts.tabs.values())
+        return any(n is None or n > 0 for n in self.counts.tabs.values())
 
     @property
     def start_index(self) -> int:
@@ -120,8 +121,10 @@ def visitor_filtered(*, workspace: Workspace, filters: VisitorFilters) -> QueryS
     return filters.apply(Visitor.objects.filter(workspace=workspace))
 
 
-# Beyond this many, a filtered count stops and says "more than".
+# Beyond this many, a filtered count stops and says "more than"; and it never takes longer
+# than this (past it, the tabs show no number rather than make the page wait).
 COUNT_CAP = 1000
+COUNT_BUDGET_MS = 40
 # What the maintained counts can answer (the rest are filters that read visitors).
 COUNTED_FIELDS = {"assignee", "preview"}
 
@@ -174,9 +177,12 @@ def _capped_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorC
             continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS sample)")  # noqa: S608
         params.extend(part_params)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        counted = dict(zip(conditions, cursor.fetchone(), strict=True))
+    try:
+        with within(COUNT_BUDGET_MS), connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+            counted = dict(zip(conditions, cursor.fetchone(), strict=True))
+    except OverBudget:
+        counted = dict.fromkeys(conditions)
     return VisitorCounts(
         tabs={s: counted[f"tab_{s}"] for s in VisitorStatus.values},
         views={v: counted[f"view_{v}"] for v in InboxView.values},
@@ -244,7 +250,7 @@ def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> Visit
         return VisitorPage(rows, counts, filters, True, more)
     if filters.page == "last":
         # Known totals end the list where Next would: 26-30 of 30, not 6-30.
-        total = counts.tabs[filters.status]
+        total = counts.tabs[filters.status] or 0
         known = total > 0 and (not counts.estimated or total <= COUNT_CAP)
         tail = (total - 1) % size + 1 if known else size
         rows, more = keyset_rows(matching, order, None, tail, back=True)

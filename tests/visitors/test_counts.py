@@ -144,3 +144,16 @@ def test_the_list_labels_capped_counts(owner_client, make_visitor, monkeypatch):
     assert "All matching" in html
     html = owner_client.get("/visitors/").content.decode()
     assert '<span class="tab__count">5</span>' in html and "1\u20135 of 5" in html
+
+
+def test_counting_past_its_time_budget_shows_no_number(owner_client, make_visitor, monkeypatch):
+    from tertulia.visitors import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)
+    for n in range(30):
+        make_visitor(name=f"Garcia {n}")
+    html = owner_client.get("/visitors/?q=garcia").content.decode()
+    assert 'title="Not counted: too many to count quickly">…</span>' in html
+    assert "Garcia 29" in html and "1\u201325<" in html
+    html = owner_client.get("/visitors/").content.decode()  # the unfiltered counts are kept
+    assert '<span class="tab__count">30</span>' in html

@@ -153,9 +153,11 @@ def day_heading(moment) -> str:
 
 
 @register.filter
-def visitor_count(count: int, estimated: bool = False) -> str:
+def visitor_count(count: int | None, estimated: bool = False) -> str:
     """A tab's count with the language's digit grouping; past the cap of an estimated count,
-    "1,000+" (the count stopped there)."""
+    "1,000+" (the count stopped there); "…" when it was not counted (it took too long)."""
+    if count is None:
+        return "…"
     if estimated and count > COUNT_CAP:
         return f"{number_format(COUNT_CAP, force_grouping=True)}+"
     return number_format(count, force_grouping=True)
