@@ -147,7 +147,10 @@ def _own_job(request, job_id: int) -> ExportJob:
 @require_GET
 @member_required
 def visitor_export_job(request, job_id: int):
-    """How far an export has got (polled every second while it runs), then its link."""
+    """How far an export has got (polled every second while it runs), then its link. Polling
+    an export that is gone (removed in another tab) stops it: htmx's 286."""
+    if request.htmx and not ExportJob.objects.filter(pk=job_id, member=request.member).exists():
+        return HttpResponse("", status=286)
     job = _own_job(request, job_id)
     if request.htmx:
         return render(request, "visitors/_export_job.html", {"job": job})

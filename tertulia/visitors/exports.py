@@ -95,7 +95,7 @@ def export_values(
 ) -> Iterator[list]:
     """The rows of every visitor of `queryset`, in its order, read a batch at a time as plain
     values (no model instance, none of Django's per-value conversions)."""
-    return _rows(keyset_values(queryset, FIELDS, batch=batch, raw=True), labels)
+    return _rows(keyset_values(queryset, FIELDS, batch=batch, raw=True, ahead=True), labels)
 
 
 def _rows(values: Iterable, labels: ExportLabels) -> Iterator[list]:

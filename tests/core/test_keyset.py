@@ -51,3 +51,16 @@ def test_an_ordering_it_cannot_follow_is_read_in_one_go(workspace, crowd):
         by_number.values_list("id", flat=True)
     )
     assert list(keyset_values(Visitor.objects.none().order_by("-id"), ("id",), raw=True)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_batch_is_read_ahead_on_a_connection_of_its_own(workspace, owner, crowd):
+    filters, _errors = VisitorFilters.from_query(QueryDict("sort=-activity"))
+    matching = visitor_matching(workspace=workspace, filters=filters.seen_by(owner.pk))
+    expected = list(matching.values_list("id", flat=True))
+    read = keyset_values(matching, FIELDS, batch=4, raw=True, ahead=True)
+    assert [row[0] for row in read] == expected
+    # Stopped half way, the reader and its connection are let go.
+    partial = keyset_values(matching, FIELDS, batch=4, raw=True, ahead=True)
+    assert [next(partial)[0] for _ in range(6)] == expected[:6]
+    partial.close()

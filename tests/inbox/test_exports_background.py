@@ -125,6 +125,9 @@ def test_the_page_remembers_the_export_and_dismisses_it(owner_client, listed):
     assert f'id="export-{job.pk}"' in jobs
     dismissed = owner_client.post(reverse("visitors:export_dismiss", args=[job.pk]), headers=HTMX)
     assert dismissed.status_code == 200 and not ExportJob.objects.exists()
+    # A page still polling it (another tab) is told to stop.
+    polled = owner_client.get(reverse("visitors:export_job", args=[job.pk]), headers=HTMX)
+    assert (polled.status_code, polled.content) == (286, b"")
     assert run_export_job.call(job.pk) == "gone or taken over"
 
 
