@@ -133,16 +133,21 @@ def _processes() -> dict[int, tuple[int, str, float]]:
     return found
 
 
-def cpu_seconds(root: int) -> tuple[float, float]:
-    """(CPU seconds of `root` and its descendants, of every `postgres` process)."""
+def cpu_seconds(root: int) -> tuple[float, dict[int, float]]:
+    """(CPU seconds of `root` and its descendants, {pid: CPU seconds} of `postgres` processes)."""
     table = _processes()
     tree, changed = {root}, True
     while changed:
         grown = tree | {pid for pid, (parent, _, _) in table.items() if parent in tree}
         changed, tree = grown != tree, grown
     server = sum(table[pid][2] for pid in tree if pid in table)
-    postgres = sum(cpu for _, name, cpu in table.values() if name == "postgres")
+    postgres = {pid: cpu for pid, (_, name, cpu) in table.items() if name == "postgres"}
     return server, postgres
+
+
+def postgres_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds PostgreSQL's processes used between two readings (those still running)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 # The server.
@@ -286,7 +291,7 @@ def run(server, port, path, cookie, clients, duration) -> dict:
         "p95": percentile(latencies, 95) * 1000,
         "other": sum(n for status, n in answers.items() if status != 200),
         "server_cpu": (cpu_after[0] - cpu[0]) / elapsed,
-        "pg_cpu": (cpu_after[1] - cpu[1]) / elapsed,
+        "pg_cpu": postgres_used(cpu[1], cpu_after[1]) / elapsed,
         "bench_cpu": (own_after.user + own_after.system - own.user - own.system) / elapsed,
         "sessions": opened,
         "answers": answers,
@@ -303,7 +308,8 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=1000, help="when seeding a new Bench")
     parser.add_argument("--pool-max", type=int, help="TERTULIA_DB_POOL_MAX for the server")
     args = parser.parse_args()
-    paths = [args.path, *(args.also if args.also is not None else ["/healthz"])]
+    also = args.also if args.also is not None else ["/healthz"]
+    paths = [path for path in (args.path, *also) if path]  # --also "": the one path only
     clients = [int(n) for n in args.clients.split(",")]
     processes = [int(n) for n in args.processes.split(",")]
     if not 0 < args.duration <= 60 or max(clients) > 256 or max(processes) > 8:
