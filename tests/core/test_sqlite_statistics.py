@@ -1,5 +1,7 @@
 """SQLite's planner statistics (`sqlite_stat1`) fill in when a connection that used a table
-closes, and for every table after `migrate`; PostgreSQL keeps its own (autovacuum)."""
+closes, and for every table after `migrate` and `seed`; PostgreSQL keeps its own (autovacuum)."""
+
+import io
 
 import pytest
 from django.core.management import call_command
@@ -63,3 +65,12 @@ def test_migrate_analyzes_every_table(many_visitors):
 def test_statistics_refresh_does_it_on_demand(many_visitors):
     statistics_refresh(connection)
     assert Visitor._meta.db_table in analyzed_tables()
+
+
+def test_seed_analyzes_every_table(transactional_db, workspace, bot):
+    forget_statistics()
+    quiet = io.StringIO()
+    call_command(
+        "seed", visitors=30, messages_per_visitor=2, workspace=workspace.name, stdout=quiet
+    )
+    assert {Visitor._meta.db_table, "conversations_message"} <= analyzed_tables()
