@@ -41,12 +41,12 @@ LIST_COLUMNS = (
 @dataclass(frozen=True)
 class VisitorCounts:
     """How many visitors match the filters, per status tab (in the chosen view) and per view
-    (in the chosen tab). With filters the counts stop at COUNT_CAP: `estimated` says so, and a
-    count above it means "more than COUNT_CAP"; None when counting took too long."""
+    (in the chosen tab). With filters each count stops past `cap`: a count above it means
+    "more than `cap`" (None: exact counts); a count is None when counting took too long."""
 
     tabs: dict[str, int | None]
     views: dict[str, int | None]
-    estimated: bool = False
+    cap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,8 @@ class VisitorPage:
 
     @property
     def total_known(self) -> bool:
-        return self.total is not None and (not self.counts.estimated or self.total <= COUNT_CAP)
-
-    @property
-    def cap(self) -> int:
-        return COUNT_CAP
+        cap = self.counts.cap
+        return self.total is not None and (cap is None or self.total <= cap)
 
     @property
     def any_visitors(self) -> bool:
@@ -186,7 +183,7 @@ def _capped_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorC
     return VisitorCounts(
         tabs={s: counted[f"tab_{s}"] for s in VisitorStatus.values},
         views={v: counted[f"view_{v}"] for v in InboxView.values},
-        estimated=True,
+        cap=COUNT_CAP,
     )
 
 
@@ -251,7 +248,7 @@ def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> Visit
     if filters.page == "last":
         # Known totals end the list where Next would: 26-30 of 30, not 6-30.
         total = counts.tabs[filters.status] or 0
-        known = total > 0 and (not counts.estimated or total <= COUNT_CAP)
+        known = total > 0 and (counts.cap is None or total <= counts.cap)
         tail = (total - 1) % size + 1 if known else size
         rows, more = keyset_rows(matching, order, None, tail, back=True)
         start = total - len(rows) + 1 if more and known else 1

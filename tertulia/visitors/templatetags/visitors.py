@@ -15,7 +15,6 @@ from tertulia.core.countries import country_name as _country_name
 from tertulia.core.web import is_web_url
 from tertulia.geo.location import ATTRIBUTION_URL
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.selectors import COUNT_CAP
 
 register = template.Library()
 
@@ -153,11 +152,11 @@ def day_heading(moment) -> str:
 
 
 @register.filter
-def visitor_count(count: int | None, estimated: bool = False) -> str:
-    """A tab's count with the language's digit grouping; past the cap of an estimated count,
+def visitor_count(count: int | None, cap: int | None = None) -> str:
+    """A tab's count with the language's digit grouping; past the cap of a capped count,
     "1,000+" (the count stopped there); "…" when it was not counted (it took too long)."""
     if count is None:
         return "…"
-    if estimated and count > COUNT_CAP:
-        return f"{number_format(COUNT_CAP, force_grouping=True)}+"
+    if cap is not None and count > cap:
+        return f"{number_format(cap, force_grouping=True)}+"
     return number_format(count, force_grouping=True)
