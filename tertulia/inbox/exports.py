@@ -106,7 +106,7 @@ def visitor_export_start(request):
         return _bad_request(_("Choose Excel or CSV."))
     query = request.POST.get("query", "").lstrip("?")
     source = QueryDict(query, mutable=True)
-    for name in ("scope", "page", "open", "panel", "ids", "query"):
+    for name in ("scope", "page", "after", "before", "start", "open", "panel", "ids", "query"):
         source.pop(name, None)
     query = source.urlencode()
     matching = background.matching(

@@ -19,7 +19,7 @@
   document.addEventListener("submit", (event) => {
     const form = event.target.closest && event.target.closest("form[data-export-all]");
     if (!form) return;
-    form.elements.query.value = query(["open", "panel", "page"]);
+    form.elements.query.value = query(["open", "panel", "page", "after", "before", "start"]);
     const menu = form.closest("details");
     if (menu) menu.open = false;
   }, true);
