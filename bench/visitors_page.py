@@ -31,6 +31,7 @@ from django.db import connection  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from figures import record  # noqa: E402 (bench/ is on the path)
 
 from tertulia.accounts.models import Workspace  # noqa: E402
 from tertulia.accounts.services import workspace_create_with_owner  # noqa: E402
@@ -143,8 +144,12 @@ def main():
     ]
     print(f"\n{connection.vendor}, {total:,} visitors in the workspace, {args.runs} runs each")
     print(f"{'request':<40} {'median ms':>10} {'p95 ms':>8} {'target':>7} {'queries':>8} {'KB':>7}")
+    size_label = f"{total:,} visitors"
     for label, url, headers, target in cases:
         median, p95, queries, size = measure(client, url, args.runs, headers)
+        record(
+            f"Visitors page at {size_label}", f"{label}, p95", round(p95, 1), "ms", f"<= {target}"
+        )
         print(
             f"{label:<40} {median:>10.1f} {p95:>8.1f} {'<= ' + str(target):>7} {queries:>8}"
             f" {size / 1024:>7.1f}"

@@ -36,3 +36,12 @@ def test_a_quick_query_answers_and_a_zero_budget_runs_nothing():
         assert cursor.fetchone() == (2,)
     with pytest.raises(OverBudget), within(0):
         raise AssertionError("not run")
+
+
+@pytest.mark.django_db
+def test_stopped_while_queries_are_logged(settings):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection), pytest.raises(OverBudget), within(50):
+        with connection.cursor() as cursor:
+            cursor.execute(SLOW[connection.vendor])
