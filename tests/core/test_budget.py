@@ -42,6 +42,10 @@ def test_a_quick_query_answers_and_a_zero_budget_runs_nothing():
 def test_stopped_while_queries_are_logged(settings):
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection), pytest.raises(OverBudget), within(50):
-        with connection.cursor() as cursor:
-            cursor.execute(SLOW[connection.vendor])
+    with (
+        CaptureQueriesContext(connection),
+        pytest.raises(OverBudget),
+        within(50),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(SLOW[connection.vendor])
