@@ -160,6 +160,9 @@ if DATABASE_URL:
     _postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     if _postgres and (pool := _pool_options(os.environ)) is not None:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool
+        # The pool checks a connection as it hands it out (an empty query), so one PostgreSQL
+        # closed meanwhile (a restart, a failover) is replaced instead of failing a request.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # One test database per test process, so suites run side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:

@@ -28,6 +28,13 @@ class Postgres:
         ).fetchall()
         return sorted(row[0] for row in rows)
 
+    def terminate_backends(self) -> None:
+        """End every connection to this database, as a restart of PostgreSQL would."""
+        self.admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            [self.name],
+        )
+
 
 @pytest.fixture(scope="session")
 def ops_postgres(tmp_path_factory):

@@ -1,6 +1,7 @@
 """`tertulia serve --workers 2` on PostgreSQL with the connection pool: each server process
-keeps its connections from one request to the next instead of opening one per request, and
-SIGTERM stops everything with exit code 0, leaving no connection open to the database."""
+keeps its connections from one request to the next instead of opening one per request, replaces
+connections PostgreSQL ended without failing a request, and SIGTERM stops everything with exit
+code 0, leaving no connection open to the database."""
 # ruff: noqa: S603 (this venv's own command, fixed arguments)
 
 import signal
@@ -55,6 +56,12 @@ def test_two_server_processes_keep_their_connections_and_stop_cleanly(ops_postgr
             assert fetch(f"http://127.0.0.1:{port}/readyz").status == 200
         after = set(ops_postgres.backends())
         assert after <= before, (before, after)  # the same connections, still open
+
+        # PostgreSQL ends every connection (as a restart or a failover would): the pools
+        # replace them as they hand them out, and no request fails.
+        ops_postgres.terminate_backends()
+        for _ in range(10):
+            assert fetch(f"http://127.0.0.1:{port}/readyz").status == 200
 
         server.send_signal(signal.SIGTERM)
         assert server.wait(15) == 0
