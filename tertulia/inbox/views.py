@@ -53,9 +53,11 @@ def _visitor_or_404(request, visitor_id: int) -> Visitor:
         raise Http404(_("No such visitor.")) from None
 
 
-def _detail_context(request, visitor: Visitor, *, layout: str, tab: str) -> dict:
+def _detail_context(
+    request, visitor: Visitor, *, layout: str, tab: str, teammates: list | None = None
+) -> dict:
     """What the panel and the full page show of one visitor (and the members it can be
-    assigned to)."""
+    assigned to: `teammates`, when the caller has them already)."""
     tab = tab if tab in PANEL_TABS else "info"
     needs_conversation = layout == "page" or tab == "conversation"
     needs_info = layout == "page" or tab == "info"
@@ -73,7 +75,9 @@ def _detail_context(request, visitor: Visitor, *, layout: str, tab: str) -> dict
         "saved_replies": (
             saved_replies_for(member=request.member, visitor=visitor) if needs_conversation else []
         ),
-        "teammates": members_by_name(workspace_id=visitor.workspace_id),
+        "teammates": (
+            members_by_name(workspace_id=visitor.workspace_id) if teammates is None else teammates
+        ),
     }
 
 
@@ -114,8 +118,11 @@ def visitor_list(request):
         if not open_id.isdigit():
             raise Http404(_("No such visitor."))
         visitor = _visitor_or_404(request, int(open_id))
+        tab = request.GET.get("panel", "")
         context.update(
-            _detail_context(request, visitor, layout="panel", tab=request.GET.get("panel", ""))
+            _detail_context(
+                request, visitor, layout="panel", tab=tab, teammates=context["teammates"]
+            )
         )
     return render(request, "visitors/list.html", context)
 
