@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from figures import record
 from widget_server import (
     HTTP,
     database_label,
@@ -224,6 +225,12 @@ def main():
         for number, rule in enumerate(("before", "after")):
             changed = ids[number * args.seconds : (number + 1) * args.seconds]
             r = asyncio.run(scenario(args, server, rule, keys, changed))
+            record(
+                "Dashboards",
+                f"list fetches/s, {args.dashboards} open, 1 change/s ({rule} coalescing)",
+                round(r["per_second"], 1),
+                "fetches/s",
+            )
             print(
                 f"{r['rule']:<7} {r['hidden']:>6} {r['events']:>12.1f} {r['fetches']:>12}"
                 f" {r['per_second']:>9.1f} | {r['p50']:>12.1f} {r['p95']:>7.1f} | {r['cpu']:>6.0%}"

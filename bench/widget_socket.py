@@ -48,7 +48,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from widget_idle import idle_sockets  # noqa: E402 (bench/ is this script's folder)
+from figures import record  # noqa: E402 (bench/ is this script's folder)
+from widget_idle import idle_sockets  # noqa: E402
 from widget_idle import report as idle_report  # noqa: E402
 from widget_server import (  # noqa: E402
     BenchError,
@@ -288,6 +289,16 @@ async def run(args, server: Server, key: str, chats: list[Chat]) -> dict:
         f"{steady.due:>6} {steady.answered:>8} {steady.errors:>6} | {p3(steady.acks):>26} | {p3(steady.replies):>26} | {steady.cpu:>6.0%}"
     )
     figures["steady"] = steady
+    record(
+        "Widget socket, one process",
+        f"bot reply p99, {len(group)} visitors x 1 text/s",
+        round(percentile(steady.replies, 99) * 1000, 1),
+        "ms",
+        "<= 50",
+    )
+    record(
+        "Widget socket, one process", f"errors of {steady.due} texts", steady.errors, "texts", "0"
+    )
 
     print(
         f"\n3. sustained rate: {len(group)} visitors, texts a second in all, {args.step_seconds:g} s"
@@ -312,6 +323,7 @@ async def run(args, server: Server, key: str, chats: list[Chat]) -> dict:
         best = max(best, answered)
     await close_all(group)
     figures["sustained"] = best
+    record("Widget socket, one process", "highest sustained rate", round(best), "texts/s", ">= 500")
     print(f"highest sustained rate: {best:.0f} texts/s ({3 * best:.0f} messages stored/s)")
     return figures
 
@@ -399,6 +411,12 @@ def main():
         if args.writes:
             print(f"\n4. writes per message: {args.writes} texts through widget_action_apply")
             w = writes_per_message(workspace, bot, args.writes)
+            record(
+                "Widget socket, one process",
+                "SQL statements per visitor text",
+                round(w.statements / w.messages, 2),
+                "statements",
+            )
             print(
                 f"per text: {w.statements / w.messages:.2f} SQL statements, "
                 f"{w.inserts / w.messages:.2f} INSERT + {w.updates / w.messages:.2f} UPDATE "
@@ -412,7 +430,13 @@ def main():
                 async with asyncio.timeout(max(30.0, deadline - time.monotonic())):
                     return await idle_sockets(server, bot.public_key, tokens, args.idle_hold, 20)
 
-            idle_report(asyncio.run(idle()), limits, percentile)
+            per_socket = idle_report(asyncio.run(idle()), limits, percentile)
+            record(
+                "Widget socket, one process",
+                f"memory per idle socket ({args.idle:,} open)",
+                round(per_socket / 1024, 1),
+                "KB",
+            )
         print(f"\nmeasurements took {time.perf_counter() - started:.1f} s")
     finally:
         if server is not None:
