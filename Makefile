@@ -52,9 +52,9 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
+# Every benchmark on SQLite and on PostgreSQL, then one table of all figures (bench/all.sh).
 bench: $(VENV)/.dev /usr/bin/chromium
-	$(BIN)/python bench/visitors_page.py
-	$(BIN)/python bench/bytes_on_the_wire.py
+	PYTHON=$(BIN)/python bash bench/all.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts node_modules

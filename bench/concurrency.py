@@ -38,12 +38,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from figures import record  # bench/ is on the path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 REQUEST_TIMEOUT = 30.0
 WARM_UP = 1.0
-WORKSPACE, OWNER, PASSWORD = "Bench", "bench@tertulia.test", "bench-password-1"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -56,30 +57,22 @@ def percentile(values: list[float], p: float) -> float:
 # Set-up, in this process: the database, the workspace, a logged-in session.
 
 
-def prepare(visitors: int) -> tuple[str, str]:
+def prepare(workspace: str, visitors: int) -> tuple[str, str]:
     """(session cookie, database label), with the database migrated and the static files
     collected."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tertulia.config.settings")
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from workspace import ensure_workspace, owner_email  # bench/ is on the path
 
-    from tertulia.accounts.models import User, Workspace
-    from tertulia.accounts.services import workspace_create_with_owner
+    from tertulia.accounts.models import User
 
-    call_command("migrate", verbosity=0)
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        call_command("collectstatic", interactive=False, verbosity=0)
-    if not Workspace.objects.filter(name=WORKSPACE).exists():
-        workspace_create_with_owner(workspace_name=WORKSPACE, email=OWNER, password=PASSWORD)
-        print(f"Seeding {visitors:,} visitors into the workspace {WORKSPACE!r}...", flush=True)
-        call_command("seed", visitors=visitors, messages_per_visitor=5, workspace=WORKSPACE)
+    ensure_workspace(workspace, visitors)
     client = Client()
-    client.force_login(User.objects.get(email=OWNER))
+    client.force_login(User.objects.get(email=owner_email(workspace)))
     cookie = client.cookies["sessionid"].value
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -305,7 +298,8 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--processes", default="1,2")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per run")
-    parser.add_argument("--visitors", type=int, default=1000, help="when seeding a new Bench")
+    parser.add_argument("--workspace", default="Bench")
+    parser.add_argument("--visitors", type=int, default=1000, help="seeded up to, once")
     parser.add_argument("--pool-max", type=int, help="TERTULIA_DB_POOL_MAX for the server")
     args = parser.parse_args()
     also = args.also if args.also is not None else ["/healthz"]
@@ -320,7 +314,7 @@ def main() -> None:
         os.environ.setdefault("TERTULIA_VAR", str(scratch / "var"))
     if args.pool_max is not None:
         os.environ["TERTULIA_DB_POOL_MAX"] = str(args.pool_max)
-    cookie, label = prepare(args.visitors)
+    cookie, label = prepare(args.workspace, args.visitors)
     pool = os.environ.get("TERTULIA_DB_POOL_MAX", "default")
     print(f"Database: {label}; pool max per process: {pool}; CPUs: {os.cpu_count()}")
     print(f"{args.duration:g} s per run after {WARM_UP:g} s of warm-up; CPU in cores")
@@ -343,6 +337,11 @@ def main() -> None:
                         f" {r['pg_cpu']:>5.2f} {r['bench_cpu']:>5.2f} {sessions:>11}",
                         flush=True,
                     )
+                    run_name = f"{count} process{'es' if count > 1 else ''}, {n} clients"
+                    bench = f"Concurrency, {path}"
+                    record(bench, f"{run_name}, requests/s", round(r["rps"], 1), "req/s")
+                    target = "<= 150" if path == "/visitors/" and n == 32 else ""
+                    record(bench, f"{run_name}, p95", round(r["p95"], 1), "ms", target)
                     if r["other"]:
                         print(f"  answers: {dict(r['answers'])}")
         finally:

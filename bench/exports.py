@@ -35,35 +35,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from figures import record  # noqa: E402 (bench/ is on the path)
+from workspace import ensure_workspace  # noqa: E402
 
-from tertulia.accounts.models import Workspace  # noqa: E402
-from tertulia.accounts.services import workspace_create_with_owner  # noqa: E402
 from tertulia.visitors.models import Visitor  # noqa: E402
 
 WORKSPACE = "Bench"
 PAGE = 4096
-
-
-def ensure_data(count: int):
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    workspace = Workspace.objects.filter(name=WORKSPACE).first()
-    if workspace is None:
-        member = workspace_create_with_owner(
-            workspace_name=WORKSPACE, email="bench@tertulia.test", password="bench-password-1"
-        )
-        workspace = member.workspace
-    have = Visitor.objects.filter(workspace=workspace).count()
-    if have < count:
-        started = time.perf_counter()
-        call_command("seed", visitors=count - have, workspace=WORKSPACE, seed=have + 7)
-        print(f"seeded {count - have:,} visitors in {time.perf_counter() - started:.1f} s")
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-    return workspace
 
 
 def memory() -> tuple[int, int]:
@@ -237,7 +217,7 @@ def main():
     )
     args = parser.parse_args()
 
-    workspace = ensure_data(args.visitors)
+    workspace = ensure_workspace(WORKSPACE, args.visitors)
     rows = Visitor.objects.filter(workspace=workspace, status=args.status, is_preview=False).count()
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(workspace.members.get().user)
@@ -274,6 +254,17 @@ def main():
                     elapsed, size, first = streamed(fmt, f"status={args.status}&scope=all", cookie)
             results.append((elapsed, size, first, *peak.rise))
         elapsed = statistics.median(r[0] for r in results)
+        target = {"csv": ">= 100,000", "xlsx": ">= 30,000"}[fmt]
+        record(
+            "Export all matching", f"{fmt.upper()} rows/s", round(rows / elapsed), "rows/s", target
+        )
+        record(
+            "Export all matching",
+            f"{fmt.upper()} memory rise (RSS, anonymous)",
+            round(max(r[3] for r in results) / 1e6, 1),
+            "MB",
+            "flat",
+        )
         print(
             f"{fmt:<6} {elapsed:>7.2f} {rows / elapsed:>9,.0f} {results[0][1] / 1e6:>6.1f} "
             f"{statistics.median(r[2] for r in results):>10.2f} "

@@ -6,12 +6,6 @@ import json
 from figures import FILE  # run as `python bench/summary.py`: bench/ is on the path
 
 
-def cell(value) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
-
-
 def main() -> None:
     if not FILE.exists():
         print("No figures recorded: run the benchmarks first (make bench).")

@@ -1,10 +1,11 @@
 """Visitors page benchmark: server time and SQL queries with a large seeded workspace.
 
     .venv/bin/python bench/visitors_page.py [--visitors 100000] [--runs 15] [--plans]
+                                            [--workspace "Bench"]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/visitors_page.py
 
-Seeds the workspace "Bench" once (SQLite in TERTULIA_VAR, var/bench/ by default; 10 messages per
-visitor), then renders pages in-process through Django's full request stack (middleware, session,
+Seeds the workspace "Bench" (or --workspace) up to --visitors once (SQLite in TERTULIA_VAR,
+var/bench/ by default; 10 messages per visitor), then renders pages in-process through Django's full request stack (middleware, session,
 templates) and prints the median and 95th percentile per request next to its target, the number
 of SQL queries and the size of the response; with --plans, the query plans of the list.
 """
@@ -26,46 +27,17 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from figures import record  # noqa: E402 (bench/ is on the path)
+from workspace import ensure_workspace  # noqa: E402 (bench/ is on the path)
 
 from tertulia.accounts.models import Workspace  # noqa: E402
-from tertulia.accounts.services import workspace_create_with_owner  # noqa: E402
 from tertulia.visitors.filters import VisitorFilters  # noqa: E402
 from tertulia.visitors.models import Visitor  # noqa: E402
 from tertulia.visitors.selectors import visitor_matching  # noqa: E402
-
-WORKSPACE = "Bench"
-
-
-def ensure_data(count: int, messages: int = 10):
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    workspace = Workspace.objects.filter(name=WORKSPACE).first()
-    if workspace is None:
-        member = workspace_create_with_owner(
-            workspace_name=WORKSPACE, email="bench@tertulia.test", password="bench-password-1"
-        )
-        workspace = member.workspace
-    have = Visitor.objects.filter(workspace=workspace).count()
-    if have < count:
-        started = time.perf_counter()
-        call_command(
-            "seed",
-            visitors=count - have,
-            messages_per_visitor=messages,
-            workspace=WORKSPACE,
-            seed=have + 7,
-        )
-        print(f"seeded {count - have:,} visitors in {time.perf_counter() - started:.1f} s")
-    # What autovacuum does in production: fresh statistics and a visibility map (index-only scans).
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-    return workspace
 
 
 def measure(client: Client, url: str, runs: int, headers=None) -> tuple[float, float, int, int]:
@@ -100,9 +72,10 @@ def main():
     parser.add_argument("--visitors", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--plans", action="store_true", help="Print the query plans too.")
+    parser.add_argument("--workspace", default="Bench", help="seeded once, then reused")
     args = parser.parse_args()
 
-    workspace = ensure_data(args.visitors)
+    workspace = ensure_workspace(args.workspace, args.visitors)
     total = Visitor.objects.filter(workspace=workspace).count()
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(workspace.members.get().user)
@@ -155,11 +128,10 @@ def main():
             f" {size / 1024:>7.1f}"
         )
     if args.plans:
-        plans()
+        plans(workspace)
 
 
-def plans():
-    workspace = Workspace.objects.get(name=WORKSPACE)
+def plans(workspace: Workspace):
     print("\nquery plans")
     cases = {
         "rows (New, newest first)": "",
