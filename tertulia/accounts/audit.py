@@ -12,7 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
 
-from tertulia.accounts.models import AuditAction, AuditEntry, Role, Workspace
+from tertulia.accounts.models import ApiScope, AuditAction, AuditEntry, Role, Workspace
 
 # (entry, who did it, already worded) -> the sentence.
 Describer = Callable[[AuditEntry, str], str]
@@ -134,4 +134,26 @@ def _member_removed(entry: AuditEntry, who: str) -> str:
         "who": who,
         "member": entry.detail.get("member", ""),
         "role": role_label(entry.detail.get("role")),
+    }
+
+
+def _scope_label(value: Any) -> str:
+    return str(ApiScope(value).label) if value in ApiScope.values else str(value)
+
+
+@describes(AuditAction.API_TOKEN_CREATED)
+def _api_token_created(entry: AuditEntry, who: str) -> str:
+    return _("%(who)s made the API token “%(token)s” (%(scope)s)") % {
+        "who": who,
+        "token": entry.detail.get("token", ""),
+        "scope": _scope_label(entry.detail.get("scope")),
+    }
+
+
+@describes(AuditAction.API_TOKEN_REVOKED)
+def _api_token_revoked(entry: AuditEntry, who: str) -> str:
+    return _("%(who)s revoked the API token “%(token)s” (%(scope)s)") % {
+        "who": who,
+        "token": entry.detail.get("token", ""),
+        "scope": _scope_label(entry.detail.get("scope")),
     }

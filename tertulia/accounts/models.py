@@ -138,13 +138,24 @@ class Role(models.TextChoices):
 #   team      invite people (as admin or agent), resend and revoke invitations, change the role
 #             of admins and agents, remove them
 #   owners    make someone an owner, change or remove an owner, hand ownership over
+#   api       the workspace's API tokens (make and revoke them)
 ROLE_CAN: dict[str, frozenset[str]] = {
     "agent": frozenset({"visitors", "team_view"}),
     "admin": frozenset(
-        {"visitors", "team_view", "bots", "workspace", "privacy", "team", "replies"}
+        {"visitors", "team_view", "bots", "workspace", "privacy", "team", "replies", "api"}
     ),
     "owner": frozenset(
-        {"visitors", "team_view", "bots", "workspace", "privacy", "team", "replies", "owners"}
+        {
+            "visitors",
+            "team_view",
+            "bots",
+            "workspace",
+            "privacy",
+            "team",
+            "replies",
+            "api",
+            "owners",
+        }
     ),
 }
 
@@ -211,6 +222,9 @@ class AuditAction(models.TextChoices):
     OWNERSHIP_HANDED_OVER = "ownership_handed_over", _("Ownership handed over")
     VISITOR_ASSIGNED = "visitor_assigned", _("Conversation assigned")
     VISITORS_BULK = "visitors_bulk", _("Visitors changed in bulk")
+    VISITOR_UPDATED = "visitor_updated", _("Visitor's details changed")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 class AuditEntry(models.Model):
@@ -238,3 +252,38 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.detail}"
+
+
+class ApiScope(models.TextChoices):
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A workspace's credential for `/api/v1/`, made by an owner or admin (`accounts.tokens`).
+
+    The secret is shown once and kept only as its SHA-256 (it is 256 random bits, so a slow hash
+    adds nothing). A request with it acts as the member who made it, with that member's role now:
+    the token goes when they leave the workspace, and does less if their role is lowered."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    scope = models.CharField(
+        _("access"), max_length=5, choices=ApiScope.choices, default=ApiScope.READ
+    )
+    # The secret's first characters, to tell tokens apart on the page.
+    prefix = models.CharField(max_length=16)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-id"], name="api_token_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == ApiScope.WRITE

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "tertulia.widget",
     "tertulia.inbox",
     "tertulia.demo",
+    "tertulia.api",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +287,7 @@ RATE_LIMITS = _rate_limits(
         "password_reset_per_ip": (5, 15 * 60),  # "Forgot your password?" requests per IP address
         "password_reset_per_address": (3, 60 * 60),  # reset e-mails sent to one address
         "follow_up_emails_per_visitor": (6, 60 * 60),  # agents' replies e-mailed to a visitor
+        "api_per_token": (600, 60),  # requests to /api/v1/ per API token
     },
     os.environ,
 )

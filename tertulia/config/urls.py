@@ -3,6 +3,7 @@
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from tertulia.api.urls import api_urls
 from tertulia.core.sockets import no_such_socket
 from tertulia.realtime.consumers import DashboardConsumer
 from tertulia.widget.consumers import WidgetConsumer
@@ -18,6 +19,8 @@ urlpatterns = [
     path("", include("tertulia.realtime.urls")),
     path("", include("tertulia.widget.urls")),
     path("", include("tertulia.demo.urls")),
+    path("", include("tertulia.api.urls")),
+    api_urls,
 ]
 
 websocket_urlpatterns = [

@@ -2,7 +2,9 @@
 
 from django.utils.translation import gettext as _
 
-from tertulia.flows.validation import Problem
+from tertulia.flows import engine
+from tertulia.flows.validation import Problem, validate
+from tertulia.visitors.choices import VisitorStatus
 
 
 def describe(problem: Problem, labels: dict[str, str]) -> str:
@@ -28,3 +30,10 @@ def describe(problem: Problem, labels: dict[str, str]) -> str:
     }
     text = texts.get(problem.code, problem.code)
     return text % {"node": node, "detail": problem.detail}
+
+
+def flow_problems(flow: dict) -> list[tuple[Problem, str]]:
+    """What keeps `flow` from being saved, each problem with its words (the editor and the API
+    say the same)."""
+    labels = {n: str(node.get("label") or n) for n, node in engine.nodes_by_id(flow).items()}
+    return [(p, describe(p, labels)) for p in validate(flow, tuple(VisitorStatus.values))]

@@ -5,10 +5,34 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from email_validator import EmailNotValidError, validate_email
 
 from tertulia.core.limits import FORM_FIELD_MAX
 from tertulia.flows.engine import form_fields
+
+EMAIL_INVALID = gettext_lazy("Enter a valid e-mail address, like ana@example.com.")
+PHONE_INVALID = gettext_lazy("Enter a valid phone number, with its country code.")
+
+
+def email_cleaned(value: str) -> str | None:
+    """The address, normalised (domain in lower case), or None when it is not one."""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def phone_cleaned(value: str, *, region: str = "") -> str | None:
+    """The number in E.164 (+34612345678), or None when it cannot be one; without a country
+    code it is read as a number of `region` (an ISO country code) when given."""
+    try:
+        number = phonenumbers.parse(value, region or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def clean_submission(
@@ -31,20 +55,15 @@ def clean_submission(
             continue
         match field.get("type"):
             case "email":
-                try:
-                    value = validate_email(value, check_deliverability=False).normalized
-                except EmailNotValidError:
-                    errors[name] = _("Enter a valid e-mail address, like ana@example.com.")
+                value = email_cleaned(value)
+                if value is None:
+                    errors[name] = str(EMAIL_INVALID)
                     continue
             case "phone":
-                try:
-                    number = phonenumbers.parse(value, region or None)
-                except phonenumbers.NumberParseException:
-                    number = None
-                if number is None or not phonenumbers.is_possible_number(number):
-                    errors[name] = _("Enter a valid phone number, with its country code.")
+                value = phone_cleaned(value, region=region)
+                if value is None:
+                    errors[name] = str(PHONE_INVALID)
                     continue
-                value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             case "number":
                 try:
                     number = Decimal(value.replace(",", "."))

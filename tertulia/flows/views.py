@@ -13,11 +13,10 @@ from tertulia.accounts.decorators import manager_required
 from tertulia.accounts.models import Member
 from tertulia.flows import engine
 from tertulia.flows.forms import BotForm, FlowImportForm, OfficeHoursForm
-from tertulia.flows.messages import describe
+from tertulia.flows.messages import flow_problems
 from tertulia.flows.models import Bot
 from tertulia.flows.preview import preview_pass
 from tertulia.flows.services import bot_create, bot_update, flow_save
-from tertulia.flows.validation import validate
 from tertulia.visitors.choices import VisitorStatus
 
 
@@ -113,8 +112,7 @@ def _editor_context(request, bot: Bot, flow: dict, problems: list[str]) -> dict:
 
 
 def validation_messages(flow: dict) -> list[str]:
-    labels = {n: str(node.get("label") or n) for n, node in engine.nodes_by_id(flow).items()}
-    return [describe(p, labels) for p in validate(flow, tuple(VisitorStatus.values))]
+    return [message for _problem, message in flow_problems(flow)]
 
 
 @require_http_methods(["GET", "POST"])

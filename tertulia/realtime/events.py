@@ -33,7 +33,7 @@ DASHBOARD_EVENTS = {
     MESSAGE_CREATED: "A message was added to a conversation (data: visitor, message, sender).",
     FORM_SUBMITTED: "A visitor submitted a form (data: visitor, message).",
     VISITOR_STATUS_CHANGED: "A visitor's status changed (data: visitor, from, to).",
-    VISITOR_UPDATED: "A visitor's details changed (anonymised).",
+    VISITOR_UPDATED: "A visitor's details changed (through the API, or anonymised).",
     VISITOR_DELETED: "A visitor was deleted (data: visitor), or several by retention (count).",
     VISITOR_ASSIGNED: "A conversation was assigned or unassigned (data: visitor, assignee).",
     VISITORS_BULK_CHANGED: "Many visitors changed at once, by a bulk action (data: action, count).",

@@ -51,8 +51,10 @@ def keyset_rows(
         values = list(anchor.values_list(order.field, flat=True))
         if not values:
             return [], False
-        anchor_valued = values[0] is not None
-        segments = segments[[valued for _q, _o, valued in segments].index(anchor_valued) :]
+        kinds = [valued for _q, _o, valued in segments]
+        if (values[0] is not None) not in kinds:
+            return [], False  # a row this order leaves out (not waiting, in Waiting): gone
+        segments = segments[kinds.index(values[0] is not None) :]
     rows: list = []
     for index, (condition, ordering, valued) in enumerate(segments):
         if anchor is not None and index == 0:

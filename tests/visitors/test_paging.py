@@ -123,3 +123,13 @@ def test_a_cursor_past_the_end_shows_the_last_page(workspace, make_visitor):
     beyond = page(workspace, f"after={last.next_cursor}")
     assert [v.pk for v in beyond.rows] == [v.pk for v in last.rows]
     assert not beyond.has_next
+
+
+def test_a_cursor_the_views_order_leaves_out_is_no_cursor(workspace, make_visitor):
+    """Waiting for a person is ordered by when each began to wait: a visitor who does not wait
+    (a link copied from another view) anchors nothing, in either direction."""
+    idle = make_visitor(name="Idle")
+    waiting = make_visitor(name="Waiting", waiting_since=BASE)
+    for direction in ("after", "before"):
+        shown = page(workspace, f"view=waiting&{direction}={idle.pk}")
+        assert [v.pk for v in shown.rows] == [waiting.pk]
