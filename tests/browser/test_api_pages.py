@@ -1,0 +1,58 @@
+"""The API page in Chromium: an owner makes a token, copies it once, uses it, revokes it; and the
+API reference, at desktop and phone size."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible, in_another_thread, log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def call(url: str, secret: str) -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {secret}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
+            json.load(answer)
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_an_owner_makes_a_token_uses_it_and_revokes_it(page, owner, live_server):
+    log_in(page, owner.user.email)
+    page.get_by_role("link", name="Workspace").click()
+    page.get_by_role("link", name="API tokens").click()
+    expect(page.get_by_role("heading", name="API tokens", level=1)).to_be_visible()
+    page.get_by_label("Name").fill("CRM <sync>")
+    page.get_by_label("Read and write").check()
+    page.get_by_role("button", name="Make token").click()
+
+    secret_box = page.get_by_role("textbox", name="Your new token")
+    expect(secret_box).to_be_visible()
+    secret = secret_box.input_value()
+    assert secret.startswith("tta_")
+    expect(page.get_by_text("CRM <sync>")).to_be_visible()  # escaped, as typed
+    screenshot(page, "api-tokens-new", full_page=True)
+    assert_accessible(page, "api-tokens-new")
+
+    url = f"{live_server.url}/api/v1/visitors"
+    assert in_another_thread(call, url=url, secret=secret) == 200
+    page.reload()
+    expect(page.get_by_role("textbox", name="Your new token")).to_have_count(0)  # shown once
+    expect(page.get_by_text("Last used")).to_be_visible()
+
+    page.get_by_role("button", name="Revoke CRM <sync>").click()
+    expect(page.get_by_text("is revoked")).to_be_visible()
+    assert in_another_thread(call, url=url, secret=secret) == 401
+
+
+def test_the_api_reference_reads_well_on_a_phone(page, owner):
+    page.goto("/api/v1/docs")
+    expect(page.get_by_role("heading", name="List visitors")).to_be_visible()
+    screenshot(page, "api-reference", full_page=False)
+    assert_accessible(page, "api-reference")
