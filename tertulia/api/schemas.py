@@ -46,6 +46,7 @@ class Error(Schema):
 
 
 ERRORS = frozenset({400, 401, 403, 404, 422, 429})
+WITH_BODY = ERRORS | {413}  # a body past 2.5 MB
 
 
 def answers(ok: Any, *, status: int = 200, errors: frozenset[int] = ERRORS) -> dict:

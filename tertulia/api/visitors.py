@@ -12,6 +12,7 @@ from tertulia.accounts.selectors import member_in
 from tertulia.api.auth import may, may_write
 from tertulia.api.errors import ApiError, form_errors, invalid, not_found
 from tertulia.api.schemas import (
+    WITH_BODY,
     Id,
     MessageIn,
     MessageList,
@@ -97,7 +98,9 @@ def visitor_detail(request, visitor_id: Id):
 
 
 @router.patch(
-    "/visitors/{visitor_id}", response=answers(VisitorDetailOut), summary="Change a visitor"
+    "/visitors/{visitor_id}",
+    response=answers(VisitorDetailOut, errors=WITH_BODY),
+    summary="Change a visitor",
 )
 def visitor_update(request, visitor_id: Id, body: VisitorUpdate):
     """Status, assignee, name, e-mail, phone and custom attributes; all or nothing."""
@@ -183,7 +186,7 @@ def message_list(
 
 @router.post(
     "/visitors/{visitor_id}/messages",
-    response=answers(MessageOut, status=201),
+    response=answers(MessageOut, status=201, errors=WITH_BODY),
     summary="Reply, or write a note",
 )
 def message_create(request, visitor_id: Id, body: MessageIn):

@@ -274,3 +274,11 @@ def test_a_client_without_a_token_sees_the_reference(client):
     assert "/api/v1/visitors/{visitor_id}" in page.content.decode()
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
+
+
+def test_a_body_past_the_limit_gets_413(api, make_visitor):
+    visitor = make_visitor(name="Vera")
+    huge = b'{"text": "' + b"x" * 3_000_000 + b'"}'
+    response = api.send("POST", f"/api/v1/visitors/{visitor.pk}/messages", raw=huge)
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
