@@ -6,7 +6,7 @@ from ninja import Router
 from tertulia.accounts.models import Member
 from tertulia.api.auth import may, may_write
 from tertulia.api.errors import ApiError, not_found
-from tertulia.api.schemas import BotOut, Flow, Id, MemberOut, answers
+from tertulia.api.schemas import WITH_BODY, BotOut, Flow, Id, MemberOut, answers
 from tertulia.flows.messages import flow_problems
 from tertulia.flows.models import Bot
 from tertulia.flows.services import flow_save
@@ -62,7 +62,12 @@ def flow_detail(request, bot_id: Id):
     return flow if isinstance(flow, dict) and isinstance(flow.get("nodes"), list) else {"nodes": []}
 
 
-@router.put("/bots/{bot_id}/flow", response=answers(Flow), tags=["Bots"], summary="Replace a flow")
+@router.put(
+    "/bots/{bot_id}/flow",
+    response=answers(Flow, errors=WITH_BODY),
+    tags=["Bots"],
+    summary="Replace a flow",
+)
 def flow_replace(request, bot_id: Id, body: Flow):
     """Checked as the editor checks it: a flow with problems is refused (422, `problems`) and
     the bot keeps its flow. New conversations use the new flow at once."""
