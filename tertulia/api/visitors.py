@@ -25,7 +25,7 @@ from tertulia.api.schemas import (
     answers,
 )
 from tertulia.conversations.assignment import visitor_assign
-from tertulia.conversations.contact import visitor_update_contact
+from tertulia.conversations.contact import CONTACT_FIELDS, visitor_update_contact
 from tertulia.conversations.live_chat import live_chat_reply
 from tertulia.conversations.models import Message
 from tertulia.conversations.notes import note_post
@@ -116,7 +116,8 @@ def visitor_update(request, visitor_id: Id, body: VisitorUpdate):
     actor = request.member.user
     try:
         with transaction.atomic():
-            visitor_update_contact(visitor=visitor, actor=actor, data=given)
+            if given.keys() & {*CONTACT_FIELDS, "attributes"}:
+                visitor_update_contact(visitor=visitor, actor=actor, data=given)
             if given.get("status") is not None:
                 visitor_set_status(visitor=visitor, status=given["status"], actor=actor)
             if "assignee_id" in given:
