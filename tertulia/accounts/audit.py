@@ -141,18 +141,13 @@ def _scope_label(value: Any) -> str:
     return str(ApiScope(value).label) if value in ApiScope.values else str(value)
 
 
-@describes(AuditAction.API_TOKEN_CREATED)
-def _api_token_created(entry: AuditEntry, who: str) -> str:
-    return _("%(who)s made the API token “%(token)s” (%(scope)s)") % {
-        "who": who,
-        "token": entry.detail.get("token", ""),
-        "scope": _scope_label(entry.detail.get("scope")),
-    }
-
-
-@describes(AuditAction.API_TOKEN_REVOKED)
-def _api_token_revoked(entry: AuditEntry, who: str) -> str:
-    return _("%(who)s revoked the API token “%(token)s” (%(scope)s)") % {
+@describes(AuditAction.API_TOKEN_CREATED, AuditAction.API_TOKEN_REVOKED)
+def _api_token(entry: AuditEntry, who: str) -> str:
+    if entry.action == AuditAction.API_TOKEN_CREATED:
+        sentence = _("%(who)s made the API token “%(token)s” (%(scope)s)")
+    else:
+        sentence = _("%(who)s revoked the API token “%(token)s” (%(scope)s)")
+    return sentence % {
         "who": who,
         "token": entry.detail.get("token", ""),
         "scope": _scope_label(entry.detail.get("scope")),

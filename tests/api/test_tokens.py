@@ -6,6 +6,7 @@ import hashlib
 import pytest
 from django.urls import reverse
 
+from tertulia.accounts.audit import describe
 from tertulia.accounts.models import ApiToken, AuditAction, AuditEntry
 from tertulia.accounts.services import member_remove, member_set_role
 from tertulia.accounts.tokens import api_token_create
@@ -29,6 +30,7 @@ def test_an_owner_makes_a_token_and_sees_its_secret_once(owner_client, owner):
     assert secret not in again and token.prefix in again
     entry = AuditEntry.objects.get(action=AuditAction.API_TOKEN_CREATED)
     assert entry.detail == {"token": "CRM sync", "scope": "write"}
+    assert describe(entry) == "Olga Owner made the API token “CRM sync” (Read and write)"
     assert ApiClient(secret).get("/api/v1/members").status_code == 200
 
 
