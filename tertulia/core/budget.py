@@ -44,7 +44,7 @@ def within(milliseconds: int):
             return True
         return False
 
-    raw.set_progress_handler(interrupt, 5000)
+    raw.set_progress_handler(interrupt, 1000)
     try:
         yield
     except (DatabaseError, sqlite3.OperationalError) as error:

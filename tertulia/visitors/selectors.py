@@ -121,7 +121,7 @@ def visitor_filtered(*, workspace: Workspace, filters: VisitorFilters) -> QueryS
 # Beyond this many, a filtered count stops and says "more than"; and it never takes longer
 # than this (past it, the tabs show no number rather than make the page wait).
 COUNT_CAP = 1000
-COUNT_BUDGET_MS = 40
+COUNT_BUDGET_MS = 10
 # What the maintained counts can answer (the rest are filters that read visitors).
 COUNTED_FIELDS = {"assignee", "preview"}
 
