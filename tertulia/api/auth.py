@@ -16,6 +16,7 @@ class TokenAuth(HttpBearer):
     """The bearer token of a workspace; 401 for anything else, 429 past the token's rate."""
 
     def authenticate(self, request, token: str) -> ApiToken | None:
+        _each_parameter_once(request)
         found = api_token_for(token)
         if found is None:
             return None
@@ -31,6 +32,15 @@ class TokenAuth(HttpBearer):
         api_token_used(found)
         request.member = found.member
         return found
+
+
+def _each_parameter_once(request) -> None:
+    """Every operation takes each query parameter once: `?status=new&status=lead` is refused
+    rather than read as one of them."""
+    repeated = sorted(name for name, values in request.GET.lists() if len(values) > 1)
+    if repeated:
+        said = _("Give each parameter once: %(names)s.") % {"names": ", ".join(repeated)}
+        raise ApiError(422, "invalid", said, fields={name: [said] for name in repeated})
 
 
 def may(request, ability: str) -> None:

@@ -53,6 +53,8 @@ def test_the_list_takes_the_pages_filters_and_sorting(api, make_visitor):
     refused = api.get("/api/v1/visitors", started_from="2026-02-01", started_to="2026-01-01")
     assert refused.status_code == 422
     assert refused.json()["code"] == "invalid" and "started_to" in refused.json()["fields"]
+    twice = api.client.get("/api/v1/visitors?status=new&status=lead", headers=api.headers)
+    assert twice.status_code == 422 and "status" in twice.json()["fields"]
     wrong = api.get("/api/v1/visitors", status="vip")
     assert wrong.status_code == 422 and "status" in wrong.json()["fields"]
 
