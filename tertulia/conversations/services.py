@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from tertulia.accounts.models import User
 from tertulia.conversations.models import (
+    MEMBERS_ONLY_KINDS,
     Message,
     MessageKind,
     Sender,
@@ -19,7 +20,13 @@ from tertulia.conversations.models import (
 )
 from tertulia.core.limits import MESSAGE_MAX
 from tertulia.realtime import events
-from tertulia.realtime.publish import publish_on_commit, send_now, visitor_group, workspace_group
+from tertulia.realtime.publish import (
+    publish_on_commit,
+    published,
+    send_now,
+    visitor_group,
+    workspace_group,
+)
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.models import Visitor
 
@@ -67,6 +74,13 @@ class VisitorChanges:
         """Write what was gathered (nothing when nothing was), then start afresh."""
         if self.messages:
             Message.objects.bulk_create(self.messages)
+            for message in self.messages:
+                if message.kind not in MEMBERS_ONLY_KINDS:  # a note is never an event
+                    published(
+                        workspace_id=message.workspace_id,
+                        event=events.MESSAGE_CREATED,
+                        data={"visitor": visitor_id, "message": message.widget_json()},
+                    )
         if self.values or self.increments:
             steps = {name: F(name) + step for name, step in self.increments.items()}
             Visitor.objects.filter(pk=visitor_id).update(**self.values, **steps)

@@ -18,6 +18,8 @@ class NotificationKind(models.TextChoices):
     # A member mentioned another in an internal note. Params: {"by": their name, "text": the
     # note's first 200 characters}.
     MENTION = "mention", _("A colleague mentioned you")
+    # A webhook endpoint failed for a day and was paused. Params: {"url"}.
+    WEBHOOK_PAUSED = "webhook_paused", _("A webhook was paused")
 
 
 class Notification(models.Model):
@@ -54,6 +56,10 @@ class Notification(models.Model):
                 }
             case NotificationKind.FLOW_NOTIFICATION:
                 return str(self.params.get("label") or "") or self.get_kind_display()
+            case NotificationKind.WEBHOOK_PAUSED:
+                return gettext("The webhook to %(url)s failed for a day and was paused") % {
+                    "url": self.params.get("url", "")
+                }
             case NotificationKind.MENTION:
                 return gettext("%(member)s mentioned you about %(visitor)s") % {
                     "member": self.params.get("by") or gettext("A colleague"),
@@ -75,6 +81,31 @@ class Notification(models.Model):
         if not self.visitor_id:
             return ""
         return self.visitor_name
+
+
+class WebhookEndpoint(models.Model):
+    """Where a workspace's chosen events are POSTed, signed with its secret
+    (`notifications.webhooks`)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    url = models.TextField(_("address"))
+    events = models.JSONField(_("events"), default=list)
+    active = models.BooleanField(_("active"), default=True)
+    secret = models.CharField(max_length=64)
+    # After a rotation the previous secret signs too, until then.
+    previous_secret = models.CharField(max_length=64, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    # Since when every delivery has failed (None: the last one went through). A day of it
+    # pauses the endpoint (`paused_for_failures`) and tells the owners and admins.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    paused_for_failures = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "active"], name="webhook_by_workspace")]
+
+    def __str__(self) -> str:
+        return self.url
 
 
 class Channel(models.TextChoices):
@@ -102,6 +133,10 @@ class Delivery(models.Model):
     # E-mail: {"subject", "body"}; webhook: the JSON body, sent as is.
     payload = models.JSONField(default=dict)
     secret = models.CharField(max_length=64, blank=True)
+    # A delivery to one of the workspace's endpoints (else the Notification node's own URL).
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
     state = models.CharField(
         max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
     )
@@ -110,9 +145,15 @@ class Delivery(models.Model):
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(db_default=models.functions.Now())
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The last attempt: how long it took, and the start of the receiver's answer.
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "id"], name="delivery_recent")]
+        indexes = [
+            models.Index(fields=["workspace", "id"], name="delivery_recent"),
+            models.Index(fields=["endpoint", "-id"], name="delivery_by_endpoint"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.event} -> {self.target}"

@@ -15,7 +15,7 @@ from tertulia.flows.models import Bot
 from tertulia.notifications.models import Channel, Delivery, Notification, NotificationKind
 from tertulia.realtime import events
 from tertulia.realtime.presence import members_online
-from tertulia.realtime.publish import publish_on_commit
+from tertulia.realtime.publish import publish_on_commit, published
 from tertulia.visitors.models import Visitor
 
 
@@ -106,6 +106,11 @@ def notify_from_node(*, visitor: Visitor, bot: Bot, label: str, text: str, confi
             )
         _queue(visitor, Channel.EMAIL, email, "notification", {"subject": subject, "body": body})
 
+    published(
+        workspace_id=visitor.workspace_id,
+        event=events.FLOW_NOTIFICATION,
+        data={"visitor": visitor.pk, "label": label, "text": text},
+    )
     url = str(config.get("webhook_url") or "").strip()
     if url:
         payload = webhook_body(
@@ -154,14 +159,29 @@ def email_visitor(*, visitor: Visitor, event: str, subject: str, body: str) -> N
     )
 
 
-def webhook_body(*, event: str, visitor: Visitor, bot: Bot | None, data: dict) -> dict:
+def event_envelope(
+    *, event: str, workspace_id: int, bot: Bot | None = None, visitor: dict | None = None, data=None
+) -> dict:
+    """What every webhook POSTs; `id` is the event's, the same on every retry and resend."""
     return {
         "event": event,
         "id": str(uuid.uuid4()),
         "created_at": timezone.now().isoformat(),
-        "workspace": visitor.workspace_id,
+        "workspace": workspace_id,
         "bot": bot.public_key if bot else None,
-        "visitor": {
+        "visitor": visitor,
+        "data": json.loads(json.dumps(data or {}, default=str)),
+    }
+
+
+def webhook_body(*, event: str, visitor: Visitor, bot: Bot | None, data: dict) -> dict:
+    data = {name: value for name, value in data.items() if name != "visitor"}
+    return event_envelope(
+        event=event,
+        workspace_id=visitor.workspace_id,
+        bot=bot,
+        data=data,
+        visitor={
             "id": visitor.pk,
             "number": visitor.number,
             "name": visitor.name,
@@ -174,8 +194,7 @@ def webhook_body(*, event: str, visitor: Visitor, bot: Bot | None, data: dict) -
             "attributes": visitor.attributes,
             "url": visitor_url(visitor),
         },
-        "data": json.loads(json.dumps(data, default=str)),
-    }
+    )
 
 
 def _owner_language(visitor: Visitor) -> str:

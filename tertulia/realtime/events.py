@@ -48,9 +48,23 @@ DASHBOARD_EVENTS = {
 # --- Webhooks: POSTed JSON {"event", "id", "created_at", "workspace", "bot", "visitor", "data"}.
 FLOW_NOTIFICATION = "notification"
 
+WEBHOOK_TEST = "test"
+
 WEBHOOK_EVENTS = {
+    VISITOR_CREATED: "A visitor opened the widget for the first time.",
+    CONVERSATION_STARTED: "The flow greeted a new visitor.",
+    MESSAGE_CREATED: "The bot, the visitor or an agent wrote (data: message); never a note.",
+    FORM_SUBMITTED: "A visitor submitted a form (data: message, fields).",
+    VISITOR_STATUS_CHANGED: "A visitor's status changed (data: from, to).",
+    VISITOR_ASSIGNED: "A conversation was assigned or unassigned (data: assignee).",
+    LIVE_CHAT_REQUESTED: "The flow asked for a person.",
+    LIVE_CHAT_ASSIGNED: "A member took the conversation over (data: agent).",
+    LIVE_CHAT_ENDED: "A member handed the conversation back to the bot.",
     FLOW_NOTIFICATION: "A flow's Notification node ran (data: its label and text).",
+    WEBHOOK_TEST: 'Sent by "Send a test event" on the Webhooks page (visitor: null).',
 }
+# What an endpoint can subscribe to (a test event is sent on demand).
+SUBSCRIBABLE_EVENTS = tuple(event for event in WEBHOOK_EVENTS if event != WEBHOOK_TEST)
 
 
 class Frame(StrEnum):

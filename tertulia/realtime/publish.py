@@ -6,6 +6,7 @@ sends it from its event loop once the call returns, instead of each event crossi
 database thread to the event loop and back."""
 
 import contextlib
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from asgiref.sync import async_to_sync
@@ -62,8 +63,26 @@ def send_now(group: str, message: dict) -> None:
         async_to_sync(layer.group_send)(group, message)
 
 
+# Called with each event as it happens, inside its transaction (`on_publish`): webhooks.
+_listeners: list[Callable[[int, str, dict], None]] = []
+
+
+def on_publish(listener: Callable[[int, str, dict], None]) -> None:
+    """Call `listener(workspace_id, event, data)` for every event, in the transaction that made
+    it; registered by a higher app from its `ready` (the notifications queue webhooks)."""
+    _listeners.append(listener)
+
+
+def published(*, workspace_id: int, event: str, data: dict) -> None:
+    """Tell the listeners of an event that the dashboards hear some other way (messages)."""
+    for listener in _listeners:
+        listener(workspace_id, event, data)
+
+
 def publish_on_commit(*, workspace_id: int, event: str, data: dict) -> None:
-    """Send `event` to the workspace's dashboards after the current transaction commits."""
+    """Tell the listeners now, and send `event` to the workspace's dashboards after the current
+    transaction commits."""
+    published(workspace_id=workspace_id, event=event, data=data)
     message = {"type": "dashboard.event", "event": event, "data": data}
     transaction.on_commit(lambda: send_now(workspace_group(workspace_id), message))
 

@@ -375,7 +375,7 @@ def _submit(bot: Bot, visitor: Visitor, action: dict, client_id: str) -> Message
     publish_on_commit(
         workspace_id=visitor.workspace_id,
         event=events.FORM_SUBMITTED,
-        data={"visitor": visitor.pk, "message": message.pk},
+        data={"visitor": visitor.pk, "message": message.pk, "fields": message.payload["fields"]},
     )
     flow_advance(visitor=visitor, bot=bot, event=engine.Submit(node["id"], values))
     return message
