@@ -2,6 +2,7 @@
 API reference, at desktop and phone size."""
 
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -56,3 +57,32 @@ def test_the_api_reference_reads_well_on_a_phone(page, owner):
     expect(page.get_by_role("heading", name="List visitors")).to_be_visible()
     screenshot(page, "api-reference", full_page=False)
     assert_accessible(page, "api-reference")
+
+
+def test_an_admin_adds_a_webhook_tests_it_and_reads_the_log(page, owner):
+    from tertulia.notifications.tasks import deliver
+    from tests.notifications.servers import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        log_in(page, owner.user.email)
+        page.get_by_role("link", name="Workspace").click()
+        page.get_by_role("link", name="Webhooks").click()
+        page.get_by_label("Address").fill(receiver.url("/hooks?x=<b>"))
+        page.get_by_label("live_chat.requested").uncheck()
+        page.get_by_role("button", name="Add endpoint").click()
+        secret = page.get_by_role("textbox", name="Signing secret").input_value()
+        assert secret.startswith("whsec_")
+        page.get_by_role("button", name="Send a test event").click()
+        expect(page.get_by_text("A test event is on its way")).to_be_visible()
+        from tertulia.notifications.models import Delivery
+
+        in_another_thread(lambda: [deliver.call(d.pk) for d in Delivery.objects.all()])
+        page.reload()
+        expect(page.get_by_role("cell", name="test", exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile("^Resend test #"))).to_be_visible()
+        screenshot(page, "webhook-endpoint", full_page=True)
+        assert_accessible(page, "webhook-endpoint")
+    assert len(receiver.requests) == 1
+    page.get_by_role("link", name="Webhooks").first.click()
+    expect(page.get_by_text("Active")).to_be_visible()
+    assert_accessible(page, "webhooks")
