@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from tertulia.api import exports, visitors, workspace
+from tertulia.api import exports, visitors, webhooks, workspace
 from tertulia.api.auth import TokenAuth
 from tertulia.api.errors import ApiError, not_found
 from tertulia.core.untrusted import parse_json
@@ -25,7 +25,8 @@ api = NinjaAPI(
     title="Tertulia API",
     version="1",
     description=(
-        "The workspace's visitors, conversations, members, bots and flows. Authenticate with "
+        "The workspace's visitors, conversations, members, bots, flows and webhooks. "
+        "Authenticate with "
         "a workspace API token: `Authorization: Bearer tta_…` (made on the dashboard's API "
         "page). Errors are JSON with a machine-readable `code` and a `message`."
     ),
@@ -37,6 +38,7 @@ api = NinjaAPI(
 api.add_router("", exports.router)  # before /visitors/{id}
 api.add_router("", visitors.router)
 api.add_router("", workspace.router)
+api.add_router("", webhooks.router)
 
 
 def _answer(request, error: ApiError):

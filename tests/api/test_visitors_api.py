@@ -284,3 +284,45 @@ def test_a_body_past_the_limit_gets_413(api, make_visitor):
     response = api.send("POST", f"/api/v1/visitors/{visitor.pk}/messages", raw=huge)
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
+
+
+def test_webhooks_through_the_api(api, api_read, api_other):
+    made = api.send(
+        "POST", "/api/v1/webhooks", {"url": "https://crm.example/h", "events": ["message.created"]}
+    )
+    assert made.status_code == 201, made.content
+    hook = made.json()
+    assert hook["secret"].startswith("whsec_") and hook["events"] == ["message.created"]
+    listed = api.get("/api/v1/webhooks").json()
+    assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
+    changed = api.send("PATCH", f"/api/v1/webhooks/{hook['id']}", {"active": False})
+    assert changed.json()["active"] is False
+    assert (
+        api.send(
+            "POST", "/api/v1/webhooks", {"url": "ftp://x", "events": ["message.created"]}
+        ).status_code
+        == 422
+    )
+    assert (
+        api.send("POST", "/api/v1/webhooks", {"url": "https://x.example", "events": []}).status_code
+        == 422
+    )
+    tested = api.send("POST", f"/api/v1/webhooks/{hook['id']}/test")
+    assert tested.status_code == 202 and tested.json()["event"] == "test"
+    log = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()
+    assert [d["event"] for d in log] == ["test"]
+    again = api.send("POST", f"/api/v1/webhooks/{hook['id']}/deliveries/{log[0]['id']}/resend")
+    assert again.status_code == 202 and again.json()["event_id"] == log[0]["event_id"]
+    rotated = api.send("POST", f"/api/v1/webhooks/{hook['id']}/rotate").json()["secret"]
+    assert rotated != hook["secret"]
+    assert api_read.send("POST", f"/api/v1/webhooks/{hook['id']}/rotate").status_code == 403
+    for method, path in [
+        ("GET", f"/api/v1/webhooks/{hook['id']}"),
+        ("PATCH", f"/api/v1/webhooks/{hook['id']}"),
+        ("DELETE", f"/api/v1/webhooks/{hook['id']}"),
+        ("POST", f"/api/v1/webhooks/{hook['id']}/test"),
+        ("GET", f"/api/v1/webhooks/{hook['id']}/deliveries"),
+    ]:
+        assert api_other.send(method, path, {"active": True}).status_code == 404, (method, path)
+    assert api.send("DELETE", f"/api/v1/webhooks/{hook['id']}").status_code == 204
+    assert api.get(f"/api/v1/webhooks/{hook['id']}").status_code == 404
