@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import FrameLocator, Page, sync_playwright
 
 from tests.conftest import PASSWORD
@@ -56,9 +57,18 @@ def _no_channel_layer(request, settings):
 
 
 def in_another_thread(function, **kwargs):
-    """Run a service away from Playwright's event loop, where publishing (async_to_sync) cannot."""
+    """Run a service away from Playwright's event loop, where publishing (async_to_sync) cannot.
+    The thread gives its database connection back when done (to PostgreSQL's pool: a thread that
+    ends holding one keeps it from every later request)."""
+
+    def run():
+        try:
+            return function(**kwargs)
+        finally:
+            connections.close_all()
+
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(function, **kwargs).result()
+        return pool.submit(run).result()
 
 
 @pytest.fixture
