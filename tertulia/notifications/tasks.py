@@ -85,7 +85,10 @@ def _send_webhook(delivery: Delivery) -> int:
             delivery.response_excerpt = _excerpt(response.read(EXCERPT * 4))
             return response.status
     except urllib.error.HTTPError as error:
-        delivery.response_excerpt = _excerpt(error.read(EXCERPT * 4) if error.fp else b"")
+        try:
+            delivery.response_excerpt = _excerpt(error.read(EXCERPT * 4) if error.fp else b"")
+        except (OSError, http.client.HTTPException):  # the answer broke off: no excerpt
+            delivery.response_excerpt = ""
         raise DeliveryFailed(f"HTTP {error.code}", error.code) from error
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", None) or error.__class__.__name__
