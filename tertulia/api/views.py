@@ -32,9 +32,10 @@ class TokenForm(forms.Form):
     )
 
 
-def _manager(request):
+def manager(request):
+    """The member, when an owner or admin (API tokens and webhooks are theirs); else 403."""
     if not request.member.can("api"):
-        raise PermissionDenied(_("Only owners and admins make API tokens."))
+        raise PermissionDenied(_("Only owners and admins manage API tokens and webhooks."))
     return request.member
 
 
@@ -42,7 +43,7 @@ def _manager(request):
 @member_required
 def tokens(request):
     """The workspace's tokens, and the form for a new one (its secret shown once)."""
-    member = _manager(request)
+    member = manager(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token, secret = api_token_create(
@@ -63,7 +64,7 @@ def tokens(request):
 @require_POST
 @member_required
 def token_revoke(request, token_id: int):
-    member = _manager(request)
+    member = manager(request)
     token = get_object_or_404(ApiToken, pk=token_id, workspace_id=member.workspace_id)
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})

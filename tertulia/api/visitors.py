@@ -150,15 +150,8 @@ def visitor_anonymise_now(request, visitor_id: Id):
 
 
 def message_data(message: Message) -> dict:
-    return {
-        "id": message.pk,
-        "sender": message.sender,
-        "kind": message.kind,
-        "text": message.text,
-        "payload": message.payload if isinstance(message.payload, dict) else {},
-        "agent": str(message.agent) if message.agent_id else None,
-        "created_at": message.created_at,
-    }
+    """What the widget gets of a message, with the agent's full name (members read this)."""
+    return {**message.widget_json(), "agent": str(message.agent) if message.agent_id else None}
 
 
 @router.get(

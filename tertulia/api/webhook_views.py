@@ -3,13 +3,14 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tertulia.accounts.decorators import member_required
+from tertulia.api.views import manager
 from tertulia.notifications.models import Delivery, WebhookEndpoint
 from tertulia.notifications.webhooks import (
     endpoint_create,
@@ -47,14 +48,8 @@ class EndpointForm(forms.Form):
             del self.fields["active"]
 
 
-def _manager(request):
-    if not request.member.can("api"):
-        raise PermissionDenied(_("Only owners and admins manage webhooks."))
-    return request.member
-
-
 def _endpoint(request, endpoint_id: int) -> WebhookEndpoint:
-    member = _manager(request)
+    member = manager(request)
     return get_object_or_404(WebhookEndpoint, pk=endpoint_id, workspace_id=member.workspace_id)
 
 
@@ -74,7 +69,7 @@ def _save(form: EndpointForm, action) -> WebhookEndpoint | None:
 @member_required
 def webhooks(request):
     """The workspace's endpoints, and the form for a new one."""
-    member = _manager(request)
+    member = manager(request)
     form = EndpointForm(request.POST or None, creating=True)
     if request.method == "POST":
         made = _save(
