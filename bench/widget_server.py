@@ -301,9 +301,10 @@ def writes_per_message(workspace, bot, count: int = 200) -> Writes:
     outer = transaction.atomic() if connection.vendor == "postgresql" else contextlib.nullcontext()
     with override_settings(RATE_LIMITS=limits), collected():  # events: collected, not sent
         bot = bot_for_key(bot.public_key)
-        visitor, _ = widget_open(
+        opened = widget_open(
             bot=bot, token="", page={"url": "https://shop.example/w"}, ip="127.0.0.1", user_agent=""
         )
+        visitor = getattr(opened, "visitor", None) or opened[0]  # a tuple before known visitors
         with outer:
             before = _rows_changed(connection)
             with CaptureQueriesContext(connection) as queries:

@@ -66,6 +66,9 @@ class Workspace(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text=_("A member with this many open live chats is skipped."),
     )
+    # The widget's identity verification: `identify` must carry HMAC-SHA256(userId, this secret)
+    # as `userHash`; empty means off (any `identify` is taken, unverified).
+    identity_secret = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -225,6 +228,11 @@ class AuditAction(models.TextChoices):
     VISITOR_UPDATED = "visitor_updated", _("Visitor's details changed")
     API_TOKEN_CREATED = "api_token_created", _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    IDENTITY_VERIFICATION_CHANGED = (
+        "identity_verification_changed",
+        _("Identity verification changed"),
+    )
+    VISITORS_MERGED = "visitors_merged", _("Visitors merged")
 
 
 class AuditEntry(models.Model):

@@ -22,7 +22,9 @@ ATTRIBUTES_MAX = 50  # custom attributes per visitor
 ATTRIBUTE_NAME_MAX = 64
 
 
-def _contact_cleaned(name: str, value: Any, *, region: str) -> str:
+def contact_cleaned(name: str, value: Any, *, region: str) -> str:
+    """A name as given, an e-mail address normalised, a phone in E.164 ("" removes it);
+    ValidationError by field when it is none of these."""
     if not isinstance(value, str):
         raise ValidationError({name: _("Give a text, or an empty one to remove it.")})
     value = value.strip()
@@ -92,7 +94,7 @@ def visitor_update_contact(
     new: dict[str, Any] = {}
     for name in CONTACT_FIELDS:
         if name in data:
-            new[name] = _contact_cleaned(name, data[name], region=locked.country)
+            new[name] = contact_cleaned(name, data[name], region=locked.country)
     if "name" in new:
         new["name"] = new["name"] or None
     if "attributes" in data:

@@ -18,7 +18,7 @@ from tertulia.notifications.models import Delivery, Notification
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.models import Visitor
+from tertulia.visitors.models import Visitor, VisitorToken
 
 # Form answers that are not free text, and so are kept by anonymisation.
 KEPT_FIELD_TYPES = {"number", "choice"}
@@ -47,12 +47,12 @@ def visitor_delete(*, visitor: Visitor, actor: User | None) -> None:
 def visitor_anonymise(*, visitor: Visitor, actor: User | None) -> None:
     """Keep the conversation, remove who the visitor is.
 
-    Goes: name, e-mail, phone, IP address, the user-agent string, free-text form answers (in the
-    form messages, the flow's remembered answers and the custom attributes) and those values
-    wherever the conversation repeats them (a bot's "Thanks, {name}", an agent's greeting), the
-    widget token (that browser starts a new conversation) and the bell lines and e-mails/webhooks
-    about the visitor, which copy their details. Stays: the rest of the messages, choices and
-    numbers, location, device, pages visited.
+    Goes: name, e-mail, phone, the site's user ID, IP address, the user-agent string, free-text
+    form answers (in the form messages, the flow's remembered answers and the custom attributes)
+    and those values wherever the conversation repeats them (a bot's "Thanks, {name}", an
+    agent's greeting), the widget tokens (those browsers start a new conversation) and the bell
+    lines and e-mails/webhooks about the visitor, which copy their details. Stays: the rest of
+    the messages, choices and numbers, location, device, pages visited.
     """
     visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
     removed = {value for value in (visitor.name, visitor.email, visitor.phone) if value}
@@ -79,7 +79,8 @@ def visitor_anonymise(*, visitor: Visitor, actor: User | None) -> None:
     Delivery.objects.filter(visitor=visitor).delete()
     visitor.name = None
     visitor.email = visitor.phone = visitor.user_agent = ""
-    visitor.ip = visitor.token_hash = None
+    visitor.ip = visitor.token_hash = visitor.external_id = visitor.identity_verified_at = None
+    VisitorToken.objects.filter(visitor=visitor).delete()
     visitor.attributes = {k: v for k, v in visitor.attributes.items() if k in kept}
     visitor.anonymised_at = timezone.now()
     said = [m for m in messages if counts_as_message(sender=m.sender, kind=m.kind)]

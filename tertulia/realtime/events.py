@@ -19,6 +19,8 @@ VISITOR_STATUS_CHANGED = "visitor.status_changed"
 VISITOR_UPDATED = "visitor.updated"
 VISITOR_DELETED = "visitor.deleted"
 VISITOR_ASSIGNED = "visitor.assigned"
+VISITOR_IDENTIFIED = "visitor.identified"
+VISITOR_MERGED = "visitor.merged"
 VISITORS_BULK_CHANGED = "visitors.bulk_changed"
 LIVE_CHAT_REQUESTED = "live_chat.requested"
 LIVE_CHAT_ASSIGNED = "live_chat.assigned"
@@ -36,6 +38,8 @@ DASHBOARD_EVENTS = {
     VISITOR_UPDATED: "A visitor's details changed (through the API, or anonymised).",
     VISITOR_DELETED: "A visitor was deleted (data: visitor), or several by retention (count).",
     VISITOR_ASSIGNED: "A conversation was assigned or unassigned (data: visitor, assignee).",
+    VISITOR_IDENTIFIED: "The site told who the visitor is (data: visitor, user_id, verified).",
+    VISITOR_MERGED: "A visitor was merged into another (data: visitor, merged).",
     VISITORS_BULK_CHANGED: "Many visitors changed at once, by a bulk action (data: action, count).",
     LIVE_CHAT_REQUESTED: "The flow asked for a person.",
     LIVE_CHAT_ASSIGNED: "A member took the conversation over (data: visitor, agent).",
@@ -57,6 +61,8 @@ WEBHOOK_EVENTS = {
     FORM_SUBMITTED: "A visitor submitted a form (data: message, fields).",
     VISITOR_STATUS_CHANGED: "A visitor's status changed (data: from, to).",
     VISITOR_ASSIGNED: "A conversation was assigned or unassigned (data: assignee).",
+    VISITOR_IDENTIFIED: "The site's `identify` told who the visitor is (data: user_id, verified).",
+    VISITOR_MERGED: "Another visitor was merged into this one (data: merged, its former id).",
     LIVE_CHAT_REQUESTED: "The flow asked for a person.",
     LIVE_CHAT_ASSIGNED: "A member took the conversation over (data: agent).",
     LIVE_CHAT_ENDED: "A member handed the conversation back to the bot.",
@@ -81,6 +87,7 @@ class Frame(StrEnum):
     CHOOSE = "choose"
     SUBMIT = "submit"
     PAGE = "page"
+    RELOAD = "reload"
 
 
 # Frames a visitor's widget may send that are stored as messages (each needs a `client_id`).
@@ -97,6 +104,7 @@ FRAMES = {
     Frame.CHOOSE: ("widget", "The visitor picked an option (client_id, node, option)."),
     Frame.SUBMIT: ("widget", "The visitor submitted a form (client_id, node, values)."),
     Frame.PAGE: ("widget", "The visitor is on another page of the site (url, title)."),
+    Frame.RELOAD: ("server", "The conversation changed as a whole (a merge): open it again."),
 }
 
 
@@ -111,6 +119,10 @@ class PostMessage(StrEnum):
     FORGET = "forget"
     CLOSE = "close"
     MESSAGE = "message"
+    IDENTIFY = "identify"
+    PARAMS = "params"
+    RESTART = "restart"
+    STATE = "state"
 
 
 POST_MESSAGES = {
@@ -121,6 +133,10 @@ POST_MESSAGES = {
     PostMessage.FORGET: ("chat", "The conversation is gone: stop loading the chat in advance."),
     PostMessage.CLOSE: ("chat", "The visitor closed the chat."),
     PostMessage.MESSAGE: ("chat", "A bot or agent message arrived (sender, text; unread)."),
+    PostMessage.IDENTIFY: ("loader", "The site's `identify` (identity: userId, userHash, ...)."),
+    PostMessage.PARAMS: ("loader", "The site's `setParams` (params: an object)."),
+    PostMessage.RESTART: ("loader", "The site's `restart`: forget this conversation."),
+    PostMessage.STATE: ("chat", "The conversation's state for `getState` (visitor, identity)."),
 }
 
 

@@ -59,8 +59,13 @@ class Visitor(models.Model):
     # utm_source, utm_medium, utm_campaign, utm_term, utm_content of the landing page.
     utm = models.JSONField(_("campaign"), default=dict, blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    # Who the site says this person is, from the widget's `identify` (nullable, so adding it to
+    # a large table does not rewrite the table); verified when the site's backend signed it.
+    external_id = models.CharField(_("user ID"), max_length=200, null=True, blank=True)  # noqa: DJ001
+    identity_verified_at = models.DateTimeField(_("identity verified"), null=True, blank=True)
 
-    # The widget: the hash of the token the visitor's browser keeps, and where it is in the flow.
+    # The widget: the hash of the token the visitor's browser keeps (other browsers that
+    # continue this visitor are `VisitorToken`s), and where it is in the flow.
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     flow_cursor = models.JSONField(default=dict, blank=True)
     # Live chat: requested by the flow or taken by a member; the bot is paused meanwhile.
@@ -93,6 +98,13 @@ class Visitor(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "number"], name="visitor_number_unique"),
+            # A verified user ID is one person: every browser where they identify continues
+            # the same visitor of that bot.
+            models.UniqueConstraint(
+                fields=["bot", "external_id"],
+                condition=models.Q(identity_verified_at__isnull=False),
+                name="visitor_verified_identity_unique",
+            ),
         ]
         # The list's indexes start with the workspace and whether these are test conversations
         # (always an equality), so the list and its counts read them without the rows.
@@ -162,6 +174,10 @@ class Visitor(models.Model):
         return self.name or UNNAMED % {"number": self.number}
 
     @property
+    def identity_verified(self) -> bool:
+        return self.identity_verified_at is not None
+
+    @property
     def chat_language(self) -> str:
         """The language the visitor's chat speaks: the bot's, else their browser's first."""
         if self.bot_id and self.bot.language:
@@ -176,6 +192,18 @@ class Visitor(models.Model):
         """Recompute the derived columns that filters and search read."""
         self.phone_digits = digits(self.phone)
         self.search_text = search_text_for(self.name, self.email, self.phone_digits)
+
+
+class VisitorToken(models.Model):
+    """Another browser that continues this visitor: one where the same verified user identified,
+    or the browser of a visitor merged into this one."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="tokens")
+    created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    def __str__(self) -> str:
+        return f"token of visitor {self.visitor_id}"
 
 
 class PageView(models.Model):

@@ -14,6 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tertulia.conversations.flow_runner import flow_advance, mark_option_chosen
+from tertulia.conversations.identity import (
+    Identity,
+    IdentityStatus,
+    identity_apply,
+    identity_read,
+    identity_status,
+    params_apply,
+)
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.conversations.office_hours import away_email_capture
 from tertulia.conversations.services import VisitorChanges, message_post
@@ -29,7 +37,7 @@ from tertulia.geo.location import Location, locate
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit, send_now, workspace_group
 from tertulia.visitors.ip import stored_ip
-from tertulia.visitors.models import PageView, Visitor
+from tertulia.visitors.models import PageView, Visitor, VisitorToken
 from tertulia.visitors.services import visitor_create
 
 UTM_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
@@ -72,17 +80,34 @@ def token_hash(token: str) -> str:
 
 
 def visitor_for_token(*, bot: Bot, token: str) -> Visitor | None:
-    """The visitor this browser is, or None for an unknown or foreign token."""
+    """The visitor this browser is, or None for an unknown or foreign token. Most browsers are
+    the one that started their visitor (`Visitor.token_hash`); others continue a verified
+    user's or a merged visitor (`VisitorToken`)."""
     if not token or len(token) > 100:
         return None
-    visitor = (
-        Visitor.objects.filter(token_hash=token_hash(token), bot=bot)
-        .select_related("workspace")
-        .first()
+    hashed = token_hash(token)
+    visitors = Visitor.objects.filter(bot=bot).select_related("workspace")
+    visitor = visitors.filter(token_hash=hashed).first() or (
+        visitors.filter(tokens__token_hash=hashed).first()
     )
     if visitor is not None:
         visitor.bot = bot  # the one just looked up, with its workspace: no query for it again
     return visitor
+
+
+def _verified_visitor(bot: Bot, user_id: str) -> Visitor | None:
+    return (
+        Visitor.objects.filter(bot=bot, external_id=user_id, identity_verified_at__isnull=False)
+        .select_related("workspace")
+        .first()
+    )
+
+
+def _continue_in_this_browser(visitor: Visitor) -> str:
+    """A new token for this browser, continuing `visitor` (another device of a verified user)."""
+    token = secrets.token_urlsafe(32)
+    VisitorToken.objects.create(token_hash=token_hash(token), visitor=visitor)
+    return token
 
 
 def _clip(value: object, limit: int = limits.PAGE_URL_MAX) -> str:
@@ -119,6 +144,17 @@ def _utm(url: str) -> dict:
     return {name: query[name][0][:200] for name in UTM_PARAMETERS if query.get(name, [""])[0]}
 
 
+@dataclass
+class Opened:
+    """What opening the chat gives: the visitor, this browser's token for them, and how the
+    site's `identify` and `setParams` went."""
+
+    visitor: Visitor
+    token: str
+    identity: IdentityStatus
+    problems: dict[str, str] = field(default_factory=dict)
+
+
 def widget_open(
     *,
     bot: Bot,
@@ -128,18 +164,33 @@ def widget_open(
     user_agent: str,
     resume_only: bool = False,
     preview: bool = False,
-) -> tuple[Visitor, str]:
+    identity: object = None,
+    params: object = None,
+) -> Opened:
     """The visitor behind `token`, or a new one (greeted by the flow) with a new token.
 
     A new visitor's location comes from `ip` (before the workspace's IP policy shortens or drops
     it) and their device from `user_agent`; a known visitor's page is added to the pages visited.
     `resume_only`: the chat loaded in the background on another page, so never create a visitor
     (only opening the widget does). `preview`: a member's test conversation from the flow editor.
+
+    `identity` (the site's `identify`, when it called it) and `params` (its `setParams`) are
+    applied to the visitor (`conversations.identity`). A verified user seen before is continued
+    in this browser, whatever visitor its token was: same person, same conversation. A verified
+    user other than the one this browser's visitor was verified as starts a new visitor.
     """
+    told = identity_read(identity, secret=bot.workspace.identity_secret) if identity else None
     visitor = visitor_for_token(bot=bot, token=token)
+    if told is not None and told.verified:
+        known = _verified_visitor(bot, told.user_id)
+        if known is not None and known != visitor:
+            known.bot = bot
+            visitor, token = known, _continue_in_this_browser(known)
+        elif visitor is not None and visitor.identity_verified:
+            visitor = visitor if visitor.external_id == told.user_id else None
     if visitor is not None:
         widget_page(visitor=visitor, page=page)
-        return visitor, token
+        return _told(visitor, token, told, params)
     if resume_only:
         raise WidgetError("no_conversation", _("No conversation to resume."), 404)
     wait = ratelimit.hit("new_visitors_per_ip", f"{bot.pk}|{ip}")
@@ -151,37 +202,64 @@ def widget_open(
     place = locate(ip) or Location("", "", "")
     device = parse_device(_clip(user_agent, 1000))
     url = _web_url(page.get("url"))
-    with transaction.atomic():
-        visitor = visitor_create(
-            workspace=bot.workspace,
-            bot=bot,
-            is_preview=preview,
-            token_hash=token_hash(token),
-            ip=stored_ip(ip, bot.workspace.ip_storage),
-            country=place.country,
-            region=place.region,
-            city=place.city,
-            user_agent=_clip(user_agent, 1000),
-            browser=device.browser,
-            os=device.os,
-            device_type=device.device_type,
-            languages=_languages(page),
-            timezone=_clip(page.get("timezone"), 64),
-            screen=_screen(page),
-            referrer=_web_url(page.get("referrer")),
-            landing_page=url,
-            utm=_utm(url),
-        )
-        if url:
-            _page_view(visitor, url, page)
-        visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
-        flow_advance(visitor=visitor, bot=bot, event=engine.Start())
-        publish_on_commit(
-            workspace_id=bot.workspace_id,
-            event=events.CONVERSATION_STARTED,
-            data={"visitor": visitor.pk},
-        )
-    return visitor, token
+    try:
+        with transaction.atomic():
+            visitor = visitor_create(
+                workspace=bot.workspace,
+                bot=bot,
+                is_preview=preview,
+                token_hash=token_hash(token),
+                ip=stored_ip(ip, bot.workspace.ip_storage),
+                country=place.country,
+                region=place.region,
+                city=place.city,
+                user_agent=_clip(user_agent, 1000),
+                browser=device.browser,
+                os=device.os,
+                device_type=device.device_type,
+                languages=_languages(page),
+                timezone=_clip(page.get("timezone"), 64),
+                screen=_screen(page),
+                referrer=_web_url(page.get("referrer")),
+                landing_page=url,
+                utm=_utm(url),
+            )
+            if url:
+                _page_view(visitor, url, page)
+            visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
+            visitor.bot = bot
+            # Before the greeting, so that the flow may already call the person by name.
+            opened = _told(visitor, token, told, params)
+            flow_advance(visitor=visitor, bot=bot, event=engine.Start())
+            publish_on_commit(
+                workspace_id=bot.workspace_id,
+                event=events.CONVERSATION_STARTED,
+                data={"visitor": visitor.pk},
+            )
+    except IntegrityError:
+        # The same verified user opened the chat on two devices at once: the other one won.
+        known = _verified_visitor(bot, told.user_id) if told is not None and told.verified else None
+        if known is None:
+            raise
+        known.bot = bot
+        return _told(known, _continue_in_this_browser(known), told, params)
+    return opened
+
+
+def _told(visitor: Visitor, token: str, told: Identity | None, params: object) -> Opened:
+    """Apply what the site told of the visitor, if anything."""
+    problems: dict[str, str] = {}
+    if told is not None or params is not None:
+        with transaction.atomic():
+            locked = Visitor.objects.select_for_update().get(pk=visitor.pk)
+            if told is not None:
+                problems |= identity_apply(visitor=locked, identity=told)
+            if params is not None:
+                problems |= params_apply(visitor=locked, params=params)
+        locked.workspace, locked.bot = visitor.workspace, visitor.bot
+        visitor = locked
+    status = told.status if told is not None and told.status == IdentityStatus.REFUSED else None
+    return Opened(visitor, token, status or identity_status(visitor), problems)
 
 
 def _page_view(visitor: Visitor, url: str, page: dict) -> PageView:

@@ -276,14 +276,15 @@ def _visitor(request, bot):
 @gzip_page
 @widget_api("POST")
 def api_open(request, bot, data):
-    """Open the chat: the visitor this browser is (by its token) or a new one."""
+    """Open the chat: the visitor this browser is (by its token) or a new one; with what the
+    site told of them (`identity`, `params`), when it did."""
     # No origin: the chat page was opened on its own, at our own address.
     origin = _optional(data, "origin", str, "")
     if origin and origin != own_origin(request) and not bot.origin_allowed(origin):
         raise WidgetError("origin", _("This site may not use this chat."), 403)
     # The page report is best effort: what is not right in it is dropped (services.widget_open).
     page = data.get("page") if isinstance(data.get("page"), dict) else {}
-    visitor, token = widget_open(
+    opened = widget_open(
         bot=bot,
         token=_optional(data, "token", str, ""),
         resume_only=_optional(data, "resume", bool, False),
@@ -291,11 +292,15 @@ def api_open(request, bot, data):
         page=page,
         ip=request_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
+        identity=data.get("identity"),
+        params=data.get("params"),
     )
+    visitor = opened.visitor
     return JsonResponse(
         {
-            "token": token,
+            "token": opened.token,
             "visitor": {"id": visitor.pk, "number": visitor.number},
+            "identity": {"status": opened.identity, "problems": opened.problems},
             "state": widget_state(visitor),
             "messages": widget_history(visitor=visitor),
         }

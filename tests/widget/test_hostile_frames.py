@@ -51,7 +51,7 @@ def assert_quiet(log):
 
 @pytest.fixture
 def visitor_token(transactional_db, bot):
-    _visitor, token = widget_open(bot=bot, token="", page={}, ip="127.0.0.1", user_agent="")
+    token = widget_open(bot=bot, token="", page={}, ip="127.0.0.1", user_agent="").token
     return token
 
 
