@@ -109,6 +109,15 @@ def _workspace_updated(entry: AuditEntry, who: str) -> str:
     }
 
 
+@describes(AuditAction.IDENTITY_VERIFICATION_CHANGED)
+def _identity_verification(entry: AuditEntry, who: str) -> str:
+    if not entry.detail.get("on"):
+        return _("%(who)s turned identity verification off") % {"who": who}
+    if entry.detail.get("rotated"):
+        return _("%(who)s replaced the identity verification secret") % {"who": who}
+    return _("%(who)s turned identity verification on") % {"who": who}
+
+
 @describes(AuditAction.MEMBER_ADDED)
 def _member_added(entry: AuditEntry, who: str) -> str:
     return _("%(who)s added %(member)s as %(role)s") % {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tertulia.api import views, webhook_views
+from tertulia.api import identity_views, views, webhook_views
 from tertulia.api.app import api
 
 app_name = "api"
@@ -8,6 +8,7 @@ urlpatterns = [
     path("workspace/api/", views.tokens, name="tokens"),
     path("workspace/api/<int:token_id>/revoke", views.token_revoke, name="revoke"),
     path("api/v1/docs", views.reference, name="reference"),
+    path("workspace/identity/", identity_views.identity, name="identity"),
     path("workspace/webhooks/", webhook_views.webhooks, name="webhooks"),
     path("workspace/webhooks/<int:endpoint_id>/", webhook_views.webhook, name="webhook"),
     path(

@@ -23,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tertulia.accounts.models import AuditAction, User, Workspace
+from tertulia.accounts.services import audit
 from tertulia.conversations.contact import CONTACT_FIELDS, attributes_merged, contact_cleaned
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit
@@ -182,3 +184,19 @@ def _save(visitor: Visitor, new: dict[str, Any]) -> None:
         event=events.VISITOR_UPDATED,
         data={"visitor": visitor.pk},
     )
+
+
+def identity_verification_set(*, workspace: Workspace, on: bool, actor: User | None) -> str:
+    """Turn identity verification on with a new secret (also to replace a leaked one: the old
+    one stops at once), or off. Returns the secret ("" when off); audited without it."""
+    rotated = bool(on and workspace.identity_secret)
+    workspace.identity_secret = new_identity_secret() if on else ""
+    workspace.save(update_fields=["identity_secret"])
+    audit(
+        workspace_id=workspace.pk,
+        actor=actor,
+        action=AuditAction.IDENTITY_VERIFICATION_CHANGED,
+        on=on,
+        rotated=rotated,
+    )
+    return workspace.identity_secret

@@ -2,7 +2,8 @@
 
 Bad input: a text frame that is not a JSON object (or longer than the HTTP fallback's body)
 gets an error frame `bad_request` (`too_large`) and the socket stays open; a binary frame closes
-it with 1003 (the chat only speaks text); a visitor deleted meanwhile is closed with 4401.
+it with 1003 (the chat only speaks text); a visitor deleted meanwhile is closed with 4401, one
+merged into another gets a `reload` frame (its token now opens the other one).
 When the channel layer fails, the socket rides it out and then closes with 1012, and the chat
 reconnects for what it missed (`core.channel_layer`).
 """
@@ -24,6 +25,7 @@ from tertulia.core.dblanes import run_in_lane
 from tertulia.core.net import scope_ip
 from tertulia.core.sockets import UNSUPPORTED_DATA
 from tertulia.core.untrusted import BadJSON, parse_json
+from tertulia.realtime.events import Frame
 from tertulia.realtime.publish import collected, send_collected, visitor_group
 from tertulia.visitors.models import Visitor
 from tertulia.widget.services import (
@@ -65,6 +67,7 @@ class WidgetConsumer(RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
     bot = None
     visitor = None
     group: str | None = None
+    token = ""
     heartbeat: asyncio.Task | None = None
 
     async def connect(self):
@@ -79,8 +82,9 @@ class WidgetConsumer(RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
             hash(token), _connect, key, token, after
         )
         if self.visitor is None:
-            await self.close(code=4401)
+            await self.close(code=UNKNOWN_VISITOR)
             return
+        self.token = token
         self.language = chat_language(self.bot, query.get("lang", [""])[0])
         self.group = visitor_group(self.visitor.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -121,7 +125,12 @@ class WidgetConsumer(RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
         try:
             await self.receive_json(content)
         except VisitorGone:
-            await self.close(code=UNKNOWN_VISITOR)
+            merged = await self._in_lane(
+                self.visitor.pk, visitor_for_token, bot=self.bot, token=self.token
+            )
+            if merged is not None:
+                await self.send_json({"type": Frame.RELOAD})
+            await self.close(code=UNKNOWN_VISITOR if merged is None else 1000)
 
     async def _refuse(self, error: WidgetError) -> None:
         with translation.override(self.language):

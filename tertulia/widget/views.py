@@ -180,6 +180,8 @@ def frame(request, key):
                         "title": request.GET.get("title", "")[: limits.PAGE_TITLE_MAX],
                     },
                     "resume": request.GET.get("resume") == "1",
+                    # The site asked for a new conversation (`restart`) before the chat loaded.
+                    "restart": request.GET.get("restart") == "1",
                     # The flow editor's "Try it": its pass, handed back when the chat starts.
                     "preview": preview if is_preview_pass(bot, preview) else "",
                     "strings": widget_strings(),

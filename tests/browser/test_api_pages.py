@@ -86,3 +86,35 @@ def test_an_admin_adds_a_webhook_tests_it_and_reads_the_log(page, owner):
     page.get_by_role("link", name="Webhooks").first.click()
     expect(page.get_by_text("Active")).to_be_visible()
     assert_accessible(page, "webhooks")
+
+
+def test_identity_verification_is_turned_on_and_verified_visitors_are_marked(
+    page, owner, make_visitor
+):
+    from django.utils import timezone
+
+    make_visitor(name="Marta Gil", external_id="cust-81", identity_verified_at=timezone.now())
+    make_visitor(name="Told Only", external_id="cust-82")
+    log_in(page, owner.user.email)
+    page.get_by_role("link", name="Workspace").click()
+    page.get_by_role("link", name="Identity verification").click()
+    expect(page.get_by_role("heading", name="Identity verification Off")).to_be_visible()
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.get_by_text("Identity verification is on")).to_be_visible()
+    secret = page.get_by_role("textbox", name="Secret").input_value()
+    assert re.fullmatch("[0-9a-f]{64}", secret)
+    screenshot(page, "identity-verification-on", full_page=True)
+    assert_accessible(page, "identity-verification-on")
+    page.get_by_role("button", name="Replace the secret").click()
+    assert page.get_by_role("textbox", name="Secret").input_value() != secret
+
+    page.goto("/visitors/")
+    row = page.locator("#results tr[data-row]", has_text="Marta Gil")
+    expect(row.locator(".chip--verified")).to_have_text("✓ Verified")
+    expect(
+        page.locator("#results tr[data-row]", has_text="Told Only").locator(".chip--verified")
+    ).to_have_count(0)
+    row.locator(".row-link").click()
+    expect(page.locator("[data-fact=user-id]").first).to_contain_text("cust-81")
+    screenshot(page, "visitor-verified-identity")
+    assert_accessible(page, "visitor-verified-identity")

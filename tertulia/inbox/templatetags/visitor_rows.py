@@ -31,11 +31,23 @@ def _time(moment, text) -> SafeString:
     )
 
 
+@register.simple_tag
+def verified_mark() -> SafeString:
+    """The mark of a visitor whose identity the site's backend signed (known visitors)."""
+    return format_html(
+        '<span class="chip chip--verified" title="{}"><span aria-hidden="true">✓</span> {}</span>',
+        _("The site vouched for who this visitor is (identity verification)"),
+        _("Verified"),
+    )
+
+
 def _name_cell(visitor, urls: dict) -> SafeString:
     name = visitor.display_name
     row_url = f"{urls['list']}?{urls['query']}open={visitor.pk}"
     query = f"?{urls['query']}" if urls["query"] else ""
     extras = []
+    if visitor.identity_verified:
+        extras.append(verified_mark())
     if visitor.unread:
         title = ngettext(
             "%(counter)s unread message", "%(counter)s unread messages", visitor.unread

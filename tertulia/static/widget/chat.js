@@ -20,8 +20,12 @@
   var typingLine = document.getElementById("typing");
   var connection = document.getElementById("connection");
 
+  if (cfg.restart) { save("token", ""); save("outbox", []); }  // the site's restart, from before
   var token = load("token") || "";
   var outbox = load("outbox") || [];
+  var visitorId = null;   // whose conversation the log shows
+  var identity = null;    // what the site said of the visitor (identify), sent with every open
+  var params = null;      // and what it set (setParams)
   var state = { waiting: "", node: null, live_chat: "" };
   var seen = {};          // message id -> element
   var lastId = 0;
@@ -239,10 +243,34 @@
     token = ""; save("token", "");
     outbox = outbox.filter(function (a) { return a.type === F.text; });
     save("outbox", outbox);
-    log.textContent = ""; seen = {}; lastId = 0;
-    outbox.forEach(function (a) { add(pendingFor(a), false); });
+    clearLog();
     started = false;
     toParent({ tertulia: M.forget });
+    toParent({ tertulia: M.state, visitor: null, identity: "anonymous", problems: {} });
+  }
+
+  function clearLog() {
+    log.textContent = ""; seen = {}; lastId = 0; visitorId = null;
+    pace = Promise.resolve();
+    outbox.forEach(function (a) { if (a.type === F.text) add(pendingFor(a), false); });
+  }
+
+  // This socket is done with: no reconnecting, no forgetting.
+  function hangUp() {
+    if (!socket) return;
+    socket.onclose = null;
+    socket.close();
+    socket = null;
+  }
+
+  /* The site's restart (a log-out): a new conversation the next time the visitor writes or opens
+     the chat, without what this one left in the outbox or what the site said. */
+  function restart() {
+    hangUp();
+    clearTimeout(pollTimer);
+    identity = params = null;
+    outbox = [];
+    forgetConversation();
   }
 
   function settle(clientId) {
@@ -336,6 +364,12 @@
       case F.typing:
         showTyping(data.agent, true);
         break;
+      case F.reload:  // the conversation changed as a whole (two visitors were merged)
+        hangUp();
+        clearLog();
+        started = false;
+        start();
+        break;
     }
   }
 
@@ -389,9 +423,13 @@
   }
 
   var started = false;
+  var opening = false, openAgain = false;  // one open request at a time; one more if asked
   function start() {
+    if (opening) { openAgain = true; return; }
     started = true;
-    return fetch(base + "open", {
+    opening = true;
+    var sent = { identity: identity || undefined, params: params || undefined };
+    fetch(base + "open", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       credentials: "omit",
@@ -400,6 +438,8 @@
         origin: cfg.origin,
         resume: cfg.resume,
         preview: cfg.preview || undefined,
+        identity: sent.identity,
+        params: sent.params,
         page: {
           url: cfg.page.url, title: cfg.page.title, referrer: cfg.page.referrer,
           languages: navigator.languages ? [].slice.call(navigator.languages, 0, 10) : [navigator.language],
@@ -411,24 +451,47 @@
       return r.json().then(function (data) { return { ok: r.ok, data: data }; });
     }).then(function (reply) {
       if (reply.data.error === "no_conversation") {  // loaded in the background, nothing to resume
-        cfg.resume = false;
         started = false;
         toParent({ tertulia: M.forget });
         return;
       }
       if (!reply.ok) { setConnection(reply.data.message || T.unavailable); return; }
-      if (token && reply.data.token !== token) { forgetConversation(); started = true; }  // a new one
+      // What the site said was taken (or refused, or not all of it): no need to say it again.
+      if (sent.identity === identity) identity = null;
+      if (sent.params === params) params = null;
+      toParent({
+        tertulia: M.state, visitor: reply.data.visitor.number,
+        identity: reply.data.identity.status, problems: reply.data.identity.problems,
+      });
+      var same = reply.data.token === token && reply.data.visitor.id === visitorId;
+      if (!same) {
+        // Another conversation than the one shown: a new one, or a known person's.
+        hangUp();
+        clearLog();
+      }
       token = reply.data.token;
+      visitorId = reply.data.visitor.id;
       save("token", token);
       toParent({ tertulia: M.known });
       reply.data.messages.forEach(function (m) { add(m, false); });
       setState(reply.data.state);
       pace.then(scroll);
-      if (mode === "ws") connect(); else fallBack();
+      if (mode === "ws") { if (!socket) connect(); } else if (!same) fallBack();
     }).catch(function () {
       setConnection(T.unavailable);
       setTimeout(start, 5000);
+    }).then(function () {
+      opening = false;
+      if (openAgain) { openAgain = false; start(); }
     });
+  }
+
+  // The site said who the visitor is, or set parameters: tell the server with an open request
+  // (the server applies them to this browser's conversation, or finds the person's own).
+  function told(kind, value) {
+    if (kind === M.identify) identity = value;
+    else params = Object.assign(params || {}, value);
+    if (started || token || cfg.resume) start();
   }
 
   /* ---- the composer and the page around ---------------------------------------------- */
@@ -468,8 +531,17 @@
   window.addEventListener("online", function () { if (mode === "ws" && !socket) connect(); else flush(); });
   window.addEventListener("message", function (event) {
     if (event.source !== window.parent || (cfg.origin && event.origin !== cfg.origin)) return;
+    var kind = event.data && event.data.tertulia;
+    if (kind === M.identify && event.data.identity && typeof event.data.identity === "object") {
+      told(kind, event.data.identity);
+    }
+    if (kind === M.params && event.data.params && typeof event.data.params === "object") {
+      told(kind, event.data.params);
+    }
+    if (kind === M.restart) restart();
     if (event.data && event.data.tertulia === M.focus) {
       input.focus(); unread = 0;
+      cfg.resume = false;  // opened by the visitor: a conversation may start now
       if (!started) start();
     }
     if (event.data && event.data.tertulia === M.page && typeof event.data.url === "string") {

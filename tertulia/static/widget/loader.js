@@ -1,7 +1,10 @@
 /* Tertulia widget loader: <script src="https://HOST/widget.js" data-bot="KEY" async></script>
    Adds a launcher button and, on first open, an iframe with the chat. Everything lives in a
    shadow root, so the host page's CSS and ours never meet.
-   API: Tertulia("open" | "close" | "toggle"), Tertulia("on", "open" | "close" | "message", fn).
+   API (docs/WIDGET.md): Tertulia("open" | "close" | "toggle");
+   Tertulia("on", "ready" | "open" | "close" | "message", fn); Tertulia("identify", {userId,
+   userHash, name, email, phone, ...custom}); Tertulia("setParams", {...}); Tertulia("restart");
+   Tertulia("getState") returns {ready, open, unread, visitor, identity, problems}.
    Once a browser has a conversation, the chat loads (hidden) on every page, so the visitor sees
    replies on any page and the pages visited are reported; page changes without a load (single-page
    sites) are reported too. */
@@ -15,15 +18,28 @@
   var key = script.getAttribute("data-bot");
   var base = new URL(script.src, location.href).origin;
   var early = (w.Tertulia && w.Tertulia.q) || [];
-  var handlers = { open: [], close: [], message: [] };
+  var handlers = { ready: [], open: [], close: [], message: [] };
   var remember = "tertulia-open-" + key;
   var known = "tertulia-known-" + key;  // this browser has a conversation: load the chat at once
+  var forget = "tertulia-restart-" + key;  // restart asked for before the chat was loaded
+  // What the site said of the visitor (sent to the chat whenever it is ready), and the state
+  // getState() answers with (the chat keeps it up to date).
+  var identity = null, params = null;
+  var state = { ready: false, open: false, unread: 0, visitor: null, identity: "anonymous", problems: {} };
   var page = location.href;
   var look = {};  // the launcher's colour, side and names, from the server
   // The button's names ("Open chat: …", "Close chat: …") come in the host page's language.
   var pageLanguage = document.documentElement.lang || navigator.language || "en";
   var M = {};  // the postMessage names shared with the chat, from the server (look.messages)
   var host, root, button, badge, frame, isOpen = false, frameReady = false;
+
+  function storage(name, value) {
+    try {
+      if (value === undefined) return localStorage.getItem(name);
+      if (value) localStorage.setItem(name, value); else localStorage.removeItem(name);
+    } catch (e) { /* storage off */ }
+    return null;
+  }
 
   function emit(name, data) {
     (handlers[name] || []).forEach(function (fn) {
@@ -41,13 +57,13 @@
 
   function setOpen(open) {
     if (open === isOpen) return;
-    isOpen = open;
+    isOpen = state.open = open;
     if (open && !frame) makeFrame(false);
     host.setAttribute("data-open", open ? "1" : "0");
     button.setAttribute("aria-expanded", String(open));
     button.setAttribute("aria-label", label(open));
     try { sessionStorage.setItem(remember, open ? "1" : ""); } catch (e) { /* storage off */ }
-    if (open) { badge.hidden = true; post({ tertulia: M.focus }); }
+    if (open) { badge.hidden = true; state.unread = 0; post({ tertulia: M.focus }); }
     emit(open ? "open" : "close");
   }
 
@@ -59,8 +75,24 @@
     frame.src = base + "/widget/" + encodeURIComponent(key) + "/?origin=" +
       encodeURIComponent(location.origin) + "&lang=" + encodeURIComponent(navigator.language || "en") +
       "&url=" + encodeURIComponent(location.href) + "&ref=" + encodeURIComponent(document.referrer) +
-      "&title=" + encodeURIComponent(document.title) + (background ? "&resume=1" : "");
+      "&title=" + encodeURIComponent(document.title) + (background ? "&resume=1" : "") +
+      (storage(forget) ? "&restart=1" : "");
+    storage(forget, "");
     root.appendChild(frame);
+  }
+
+  // What the site said (identify, setParams), for a chat that has just loaded or is loaded.
+  function tell() {
+    if (identity) post({ tertulia: M.identify, identity: identity });
+    if (params) post({ tertulia: M.params, params: params });
+  }
+
+  function restart() {
+    identity = params = null;
+    state.visitor = null; state.identity = "anonymous"; state.problems = {};
+    storage(known, "");
+    if (frame && frameReady) post({ tertulia: M.restart });
+    else storage(forget, "1");  // the chat forgets its conversation when it loads
   }
 
   // Single-page sites change the address without loading a page: tell the chat.
@@ -70,11 +102,28 @@
     post({ tertulia: M.page, url: page, title: document.title });
   }
 
+  function isObject(value) { return value && typeof value === "object" && !Array.isArray(value); }
+
   function api(command, a, b) {
     if (command === "open") setOpen(true);
     else if (command === "close") setOpen(false);
     else if (command === "toggle") setOpen(!isOpen);
-    else if (command === "on" && handlers[a] && typeof b === "function") handlers[a].push(b);
+    else if (command === "on" && handlers[a] && typeof b === "function") {
+      handlers[a].push(b);
+      if (a === "ready" && state.ready) emit("ready", api("getState"));
+    }
+    else if (command === "getState") return JSON.parse(JSON.stringify(state));
+    else if (command === "identify" && isObject(a)) {
+      identity = a;
+      // A known person's conversation follows them to this browser: load the chat (hidden).
+      if (!frame) makeFrame(true); else tell();
+    }
+    else if (command === "setParams" && isObject(a)) {
+      params = Object.assign(params || {}, a);
+      tell();
+    }
+    else if (command === "restart") restart();
+    else if (w.console) console.warn("Tertulia: unknown command or wrong arguments:", command);
   }
 
   w.addEventListener("message", function (event) {
@@ -83,16 +132,25 @@
     if (data.tertulia === M.ready) {
       frameReady = true;
       post({ tertulia: M.page, url: page, title: document.title });
+      tell();
       if (isOpen) post({ tertulia: M.focus });
+    } else if (data.tertulia === M.state) {
+      state.visitor = data.visitor || null;
+      state.identity = data.identity || "anonymous";
+      state.problems = data.problems || {};
+      if (Object.keys(state.problems).length && w.console) {
+        console.warn("Tertulia: identify / setParams:", state.problems);
+      }
     } else if (data.tertulia === M.known || data.tertulia === M.forget) {
-      try {
-        if (data.tertulia === M.known) localStorage.setItem(known, "1"); else localStorage.removeItem(known);
-      } catch (e) { /* storage off */ }
+      storage(known, data.tertulia === M.known ? "1" : "");
     }
     else if (data.tertulia === M.close) { setOpen(false); button.focus(); }
     else if (data.tertulia === M.message) {
       emit("message", data.message);
-      if (!isOpen) { badge.hidden = false; badge.textContent = String(data.unread || 1); }
+      if (!isOpen) {
+        state.unread = data.unread || 1;
+        badge.hidden = false; badge.textContent = String(state.unread);
+      }
     }
   });
 
@@ -130,6 +188,8 @@
     early.forEach(function (args) { api.apply(null, args); });
     if (wasOpen) setOpen(true);
     else if (wasKnown && !frame) makeFrame(true);
+    state.ready = true;
+    emit("ready", api("getState"));
     setInterval(watchPage, 1000);
     w.addEventListener("popstate", watchPage);
     w.addEventListener("hashchange", watchPage);
