@@ -221,3 +221,39 @@ def test_bad_frames_get_clear_errors_and_floods_are_limited(bot, settings, asgi_
         assert codes == [None, None, "rate_limited", "rate_limited"]
     assert not Message.objects.filter(text="x" * 4001).exists()
     assert Message.objects.filter(kind=MessageKind.TEXT, sender=Sender.VISITOR).count() == 2
+
+
+def test_a_merge_reloads_both_chats_and_the_merged_browser_continues_the_kept_visitor(
+    settings, bot, owner, asgi_server
+):
+    from tertulia.conversations.merge import visitors_merge
+
+    settings.CHANNEL_LAYERS = LAYERS["redis"]
+    key = bot.public_key
+    (_, kept, _), (_, merged, _) = open_chat(asgi_server, key), open_chat(asgi_server, key)
+    with (
+        socket(asgi_server, key, kept["token"]) as one,
+        socket(asgi_server, key, merged["token"]) as two,
+    ):
+        for ws in (one, two):
+            receive_until(ws, lambda f: f["type"] == "hello")
+        visitors_merge(
+            keep=Visitor.objects.get(pk=kept["visitor"]["id"]),
+            other=Visitor.objects.get(pk=merged["visitor"]["id"]),
+            actor=owner.user,
+        )
+        for ws in (one, two):
+            receive_until(ws, lambda f: f["type"] == "reload")
+        # A chat that writes before reloading is told again, not forgotten (4401).
+        two.send(json.dumps(action("text", text="too soon")))
+        receive_until(two, lambda f: f["type"] == "reload")
+    status, again, _ = open_chat(asgi_server, key, token=merged["token"])
+    assert status == 200 and again["visitor"] == kept["visitor"]
+    greetings = [m for m in again["messages"] if m["sender"] == "bot"]
+    assert len(greetings) == 2 * len([m for m in kept["messages"] if m["sender"] == "bot"])
+    with socket(asgi_server, key, merged["token"]) as chat:
+        receive_until(chat, lambda f: f["type"] == "hello")
+        sent = action("text", text="still here")
+        chat.send(json.dumps(sent))
+        receive_until(chat, reply_to(sent["client_id"]))
+    assert Message.objects.filter(visitor_id=kept["visitor"]["id"], text="still here").exists()
