@@ -192,6 +192,8 @@ def webhook_body(*, event: str, visitor: Visitor, bot: Bot | None, data: dict) -
             "region": visitor.region,
             "city": visitor.city,
             "attributes": visitor.attributes,
+            "user_id": visitor.external_id,
+            "verified": visitor.identity_verified,
             "url": visitor_url(visitor),
         },
     )

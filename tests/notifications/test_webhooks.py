@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tertulia.conversations.assignment import visitor_assign
 from tertulia.conversations.live_chat import live_chat_end, live_chat_reply
+from tertulia.conversations.merge import visitors_merge
 from tertulia.conversations.notes import note_post
 from tertulia.conversations.services import visitor_set_status
 from tertulia.notifications.models import Delivery, DeliveryState, Notification, WebhookEndpoint
@@ -49,12 +50,16 @@ def verified(request, secret: str) -> bool:
 
 
 @transactional
-def test_every_event_of_a_whole_conversation_reaches_the_receiver_once(client, bot, owner, agent):
+def test_every_event_of_a_whole_conversation_reaches_the_receiver_once(
+    client, bot, owner, agent, make_visitor
+):
+    earlier = make_visitor(name="Vera, before")  # from another browser, before the endpoint
     with WebhookReceiver() as receiver:
         endpoint, secret = endpoint_create(
             member=owner, url=receiver.url("/hooks"), chosen=list(SUBSCRIBABLE_EVENTS)
         )
-        token = post(client, bot, "open", {}).json()["token"]
+        opened = post(client, bot, "open", {"identity": {"userId": "v-1"}}).json()
+        token, visitor_id = opened["token"], opened["visitor"]["id"]
         send = lambda frame: post(client, bot, "send", frame, token)  # noqa: E731
         assert (
             send(
@@ -69,12 +74,13 @@ def test_every_event_of_a_whole_conversation_reaches_the_receiver_once(client, b
             ).status_code
             == 200
         )
-        visitor = Visitor.objects.get()
+        visitor = Visitor.objects.get(pk=visitor_id)
         note_post(visitor=visitor, member=owner, text="Secret note @ana")
         live_chat_reply(visitor=visitor, member=agent, text="Hola Vera")
         visitor_assign(visitor=visitor, assignee=owner, actor=owner.user)
         visitor_set_status(visitor=visitor, status="customer", actor=owner.user)
-        live_chat_end(visitor=Visitor.objects.get(), member=agent)
+        live_chat_end(visitor=Visitor.objects.get(pk=visitor_id), member=agent)
+        visitors_merge(keep=Visitor.objects.get(pk=visitor_id), other=earlier, actor=owner.user)
         run_worker()
 
     bodies = [json.loads(r.body) for r in receiver.requests]
@@ -96,8 +102,15 @@ def test_every_event_of_a_whole_conversation_reaches_the_receiver_once(client, b
         "live_chat.assigned",
         "live_chat.ended",
         "notification",
+        "visitor.identified",
+        "visitor.merged",
     ):
         assert event in seen, event
+    identified = next(b for b in bodies if b["event"] == "visitor.identified")
+    assert identified["data"] == {"user_id": "v-1", "verified": False}
+    assert identified["visitor"]["user_id"] == "v-1"
+    merged = next(b for b in bodies if b["event"] == "visitor.merged")
+    assert merged["data"] == {"merged": earlier.pk}
     texts = [b["data"]["message"]["text"] for b in bodies if b["event"] == "message.created"]
     assert "Hola Vera" in texts
     assert not any("Secret note" in r.body.decode() for r in receiver.requests)  # never a note
