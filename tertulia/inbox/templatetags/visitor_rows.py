@@ -1,10 +1,11 @@
 """One row of the Visitors list, written in Python: the list shows up to 100 of them on every
 refresh, and the same row through the template language cost most of the page's time."""
 
+import html
+
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,160 +22,124 @@ EYE = mark_safe(
 )
 
 
-def _time(moment, text) -> SafeString:
+def e(value) -> str:
+    """Text made safe for HTML, as Django's `escape` (the same five characters), without its
+    lazy-string and SafeString wrapping: a list of 100 rows calls it thousands of times."""
+    return html.escape(str(value), quote=True)
+
+
+def _time(moment, text: str) -> str:
     local = timezone.localtime(moment)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        local.isoformat(),
-        date_format(local, "SHORT_DATETIME_FORMAT"),
-        text,
+    return (
+        f'<time datetime="{local.isoformat()}" '
+        f'title="{e(date_format(local, "SHORT_DATETIME_FORMAT"))}">{e(text)}</time>'
     )
 
 
 @register.simple_tag
 def verified_mark() -> SafeString:
     """The mark of a visitor whose identity the site's backend signed (known visitors)."""
-    return format_html(
-        '<span class="chip chip--verified" title="{}"><span aria-hidden="true">✓</span> {}</span>',
-        _("The site vouched for who this visitor is (identity verification)"),
-        _("Verified"),
+    return mark_safe(
+        f'<span class="chip chip--verified" title="'
+        f'{e(_("The site vouched for who this visitor is (identity verification)"))}">'
+        f'<span aria-hidden="true">✓</span> {e(_("Verified"))}</span>'
     )
 
 
-def _name_cell(visitor, urls: dict) -> SafeString:
-    name = visitor.display_name
-    row_url = f"{urls['list']}?{urls['query']}open={visitor.pk}"
-    query = f"?{urls['query']}" if urls["query"] else ""
-    extras = []
+def _name_cell(visitor, urls: dict) -> str:
+    name = e(visitor.display_name)
+    row_url = e(f"{urls['list']}?{urls['query']}open={visitor.pk}")
+    query = e(f"?{urls['query']}" if urls["query"] else "")
+    extras = ""
     if visitor.identity_verified:
-        extras.append(verified_mark())
+        extras += verified_mark()
     if visitor.unread:
         title = ngettext(
             "%(counter)s unread message", "%(counter)s unread messages", visitor.unread
         ) % {"counter": visitor.unread}
-        extras.append(
-            format_html('<span class="unread" title="{}">{}</span>', title, visitor.unread)
-        )
+        extras += f'<span class="unread" title="{e(title)}">{visitor.unread}</span>'
     if visitor.live_chat == LiveChat.REQUESTED:
-        extras.append(
-            format_html('<span class="chip chip--waiting">{}</span>', _("Waiting for an agent"))
-        )
+        extras += f'<span class="chip chip--waiting">{e(_("Waiting for an agent"))}</span>'
     if visitor.is_preview:
-        extras.append(
-            format_html(
-                '<span class="chip chip--test" title="{}">{}</span>',
-                _("Started from the flow editor by a member"),
-                _("Test"),
-            )
+        extras += (
+            f'<span class="chip chip--test" title="'
+            f'{e(_("Started from the flow editor by a member"))}">{e(_("Test"))}</span>'
         )
     if visitor.last_message_text:
-        extras.append(format_html('<span class="row-preview">{}</span>', visitor.last_message_text))
-    return format_html(
-        '<td class="cell-name"><a class="row-link" href="{}" hx-get="{}{}/panel/{}" '
-        'hx-target="#panel" hx-push-url="{}"><span class="avatar avatar--{}" aria-hidden="true">'
-        '{}</span><span class="truncate{}" title="{}">{}</span></a>{}</td>',
-        row_url,
-        urls["list"],
-        visitor.pk,
-        query,
-        row_url,
-        visitor.status_choice.colour,
-        name[:1].upper(),
-        "" if visitor.name else " muted",
-        name,
-        name,
-        format_html_join("", "{}", ((extra,) for extra in extras)),
+        extras += f'<span class="row-preview">{e(visitor.last_message_text)}</span>'
+    return (
+        f'<td class="cell-name"><a class="row-link" href="{row_url}" '
+        f'hx-get="{e(urls["list"])}{visitor.pk}/panel/{query}" hx-target="#panel" '
+        f'hx-push-url="{row_url}"><span class="avatar avatar--{visitor.status_choice.colour}" '
+        f'aria-hidden="true">{e(visitor.display_name[:1].upper())}</span>'
+        f'<span class="truncate{"" if visitor.name else " muted"}" title="{name}">{name}</span>'
+        f"</a>{extras}</td>"
     )
 
 
-def _assignee_cell(visitor) -> SafeString:
+def _assignee_cell(visitor) -> str:
     member = visitor.assignee
     if member is None:
-        return format_html(
-            '<td class="cell-assignee"><span class="cell-none" title="{}">—</span></td>',
-            _("Unassigned"),
+        return (
+            f'<td class="cell-assignee"><span class="cell-none" title="{e(_("Unassigned"))}">'
+            "—</span></td>"
         )
-    return format_html(
-        '<td class="cell-assignee"><span class="avatar avatar--sm avatar--{}" title="{}">'
-        '<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span></span></td>',
-        avatar_colour(member),
-        _("Assigned to %(name)s") % {"name": member.user},
-        initials(member),
-        member.user,
+    title = _("Assigned to %(name)s") % {"name": member.user}
+    return (
+        f'<td class="cell-assignee"><span class="avatar avatar--sm avatar--{avatar_colour(member)}"'
+        f' title="{e(title)}"><span aria-hidden="true">{e(initials(member))}</span>'
+        f'<span class="visually-hidden">{e(member.user)}</span></span></td>'
     )
 
 
-def _activity_cell(visitor, waiting_view: bool) -> SafeString:
+def _activity_cell(visitor, waiting_view: bool) -> str:
     if waiting_view and visitor.waiting_since:
         since = timezone.localtime(visitor.waiting_since)
-        content = format_html(
-            '<span class="chip chip--waiting" title="{} {}">{}</span>',
-            _("Waiting since"),
-            date_format(since, "SHORT_DATETIME_FORMAT"),
-            _("waiting %(time)s") % {"time": ago(visitor.waiting_since)},
+        content = (
+            f'<span class="chip chip--waiting" title="{e(_("Waiting since"))} '
+            f'{e(date_format(since, "SHORT_DATETIME_FORMAT"))}">'
+            f"{e(_('waiting %(time)s') % {'time': ago(visitor.waiting_since)})}</span>"
         )
     elif visitor.last_message_at:
         content = _time(visitor.last_message_at, ago(visitor.last_message_at))
     else:
         content = NONE
-    return format_html('<td class="cell-activity nowrap">{}</td>', content)
+    return f'<td class="cell-activity nowrap">{content}</td>'
 
 
-def _text_cell(css: str, text: str) -> SafeString:
+def _text_cell(css: str, text: str) -> str:
     if not text:
-        return format_html('<td class="{}">{}</td>', css, NONE)
-    return format_html(
-        '<td class="{}"><span class="truncate" title="{}">{}</span></td>', css, text, text
-    )
+        return f'<td class="{css}">{NONE}</td>'
+    return f'<td class="{css}"><span class="truncate" title="{e(text)}">{e(text)}</span></td>'
 
 
 @register.simple_tag(takes_context=True)
 def visitor_row(context, visitor) -> SafeString:
     """The list's row of one visitor: the same markup on every screen size (CSS turns it into
-    a card on a phone)."""
+    a card on a phone). Every value is escaped with `e` where it is written."""
     urls = context["row_urls"]
     name = visitor.display_name
     status = visitor.status_choice
     created = timezone.localtime(visitor.created_at)
-    cells = [
-        format_html(
-            '<td class="cell-pick"><input type="checkbox" name="ids" value="{}" form="bulk-form" '
-            'aria-label="{}"></td>',
-            visitor.pk,
-            _("Pick %(name)s") % {"name": name},
-        ),
-        _name_cell(visitor, urls),
-        _text_cell("cell-email", visitor.email),
-        format_html('<td class="cell-phone nowrap">{}</td>', phone(visitor.phone) or NONE),
-        format_html(
-            '<td class="cell-status"><span class="badge badge--{}">{}</span></td>',
-            status.colour,
-            status.label,
-        ),
-        _text_cell("cell-location", location(visitor)),
-        _assignee_cell(visitor),
-        _activity_cell(visitor, context["filters"].view == "waiting"),
-        format_html(
-            '<td class="cell-date nowrap"><time datetime="{}">{}</time></td>',
-            created.isoformat(),
-            date_format(created, "SHORT_DATETIME_FORMAT"),
-        ),
-        format_html(
-            '<td class="cell-actions"><a class="icon-btn" href="{}{}/" title="{}" aria-label="{}">'
-            "{}</a></td>",
-            urls["list"],
-            visitor.pk,
-            _("Open full page"),
-            _("Open full page of %(name)s") % {"name": name},
-            EYE,
-        ),
-    ]
     selected = (
         ' aria-selected="true"' if str(visitor.pk) == context["request"].GET.get("open") else ""
     )
-    return format_html(
-        '<tr data-row data-visitor="{}"{}>{}</tr>',
-        visitor.pk,
-        mark_safe(selected),
-        format_html_join("", "{}", ((cell,) for cell in cells)),
+    return mark_safe(
+        f'<tr data-row data-visitor="{visitor.pk}"{selected}>'
+        f'<td class="cell-pick"><input type="checkbox" name="ids" value="{visitor.pk}" '
+        f'form="bulk-form" aria-label="{e(_("Pick %(name)s") % {"name": name})}"></td>'
+        f"{_name_cell(visitor, urls)}"
+        f"{_text_cell('cell-email', visitor.email)}"
+        f'<td class="cell-phone nowrap">{e(phone(visitor.phone)) or NONE}</td>'
+        f'<td class="cell-status"><span class="badge badge--{status.colour}">'
+        f"{e(status.label)}</span></td>"
+        f"{_text_cell('cell-location', location(visitor))}"
+        f"{_assignee_cell(visitor)}"
+        f"{_activity_cell(visitor, context['filters'].view == 'waiting')}"
+        f'<td class="cell-date nowrap"><time datetime="{created.isoformat()}">'
+        f"{e(date_format(created, 'SHORT_DATETIME_FORMAT'))}</time></td>"
+        f'<td class="cell-actions"><a class="icon-btn" href="{e(urls["list"])}{visitor.pk}/" '
+        f'title="{e(_("Open full page"))}" '
+        f'aria-label="{e(_("Open full page of %(name)s") % {"name": name})}">{EYE}</a></td>'
+        "</tr>"
     )
