@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import model_validator
 
+from tertulia.conversations.merge import MERGE_FIELDS
 from tertulia.core.limits import MESSAGE_MAX
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.filters import PAGE_SIZES, SORTS, InboxView
@@ -20,6 +21,7 @@ Status = StrEnum("Status", {s.upper(): s for s in VisitorStatus.values})
 View = StrEnum("View", {v.upper(): v for v in InboxView.values})
 Sort = StrEnum("Sort", {key.replace("-", "DESC_").upper(): key for key in SORTS})
 PageSize = IntEnum("PageSize", {f"ROWS_{n}": n for n in PAGE_SIZES})
+MergeField = StrEnum("MergeField", {name.upper(): name for name in MERGE_FIELDS})
 
 
 class Body(Schema):
@@ -156,6 +158,19 @@ class VisitorUpdate(Body):
     phone: Text | None = None
     attributes: dict[Annotated[str, Field(max_length=64)], AttributeValue] | None = Field(
         None, description="Merged into the visitor's; a null value removes that attribute."
+    )
+
+
+class VisitorMerge(Body):
+    """The visitor merged into this one (then deleted), and whose details stay."""
+
+    other: Id = Field(description="The other visitor's id: it answers 404 afterwards.")
+    take: list[MergeField] = Field(
+        default_factory=list,
+        max_length=len(MERGE_FIELDS),
+        description="The fields whose value is taken from the other visitor; the others keep "
+        "this visitor's value, or the other's where this one has none (status and assignee "
+        "stay unless taken).",
     )
 
 

@@ -19,6 +19,7 @@ from tertulia.api.schemas import (
     MessageOut,
     VisitorDetailOut,
     VisitorList,
+    VisitorMerge,
     VisitorOut,
     VisitorQuery,
     VisitorUpdate,
@@ -27,6 +28,7 @@ from tertulia.api.schemas import (
 from tertulia.conversations.assignment import visitor_assign
 from tertulia.conversations.contact import CONTACT_FIELDS, visitor_update_contact
 from tertulia.conversations.live_chat import live_chat_reply
+from tertulia.conversations.merge import visitors_merge
 from tertulia.conversations.models import Message
 from tertulia.conversations.notes import note_post
 from tertulia.conversations.services import visitor_set_status
@@ -146,6 +148,28 @@ def visitor_anonymise_now(request, visitor_id: Id):
     """Remove who the visitor is and keep the conversation (owners and admins)."""
     may_write(request, "privacy")
     visitor_anonymise(visitor=_visitor(request, visitor_id), actor=request.member.user)
+    return visitor_detail(request, visitor_id)
+
+
+@router.post(
+    "/visitors/{visitor_id}/merge",
+    response=answers(VisitorDetailOut, errors=WITH_BODY),
+    summary="Merge another visitor into this one",
+)
+def visitor_merge(request, visitor_id: Id, body: VisitorMerge):
+    """One person as two visitors (two browsers, or before and after they said who they are):
+    the other visitor's conversation, pages visited and status history join this one's in time
+    order, and the other visitor is deleted (owners and admins). 422 when the two cannot be
+    merged: the same visitor, an anonymised one, a test conversation with a visitor's."""
+    may_write(request, "privacy")
+    keep = _visitor(request, visitor_id)
+    other = _visitor(request, body.other)
+    take = [field.value for field in body.take]
+    try:
+        visitors_merge(keep=keep, other=other, take=take, actor=request.member.user)
+    except ValidationError as error:
+        said = " ".join(error.messages)
+        raise ApiError(422, "invalid", said, fields={"other": [said]}) from None
     return visitor_detail(request, visitor_id)
 
 

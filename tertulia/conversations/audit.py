@@ -34,6 +34,15 @@ def _visitor_updated(entry: AuditEntry, who: str) -> str:
     }
 
 
+@describes(AuditAction.VISITORS_MERGED)
+def _visitors_merged(entry: AuditEntry, who: str) -> str:
+    return _("%(who)s merged %(merged)s into %(visitor)s") % {
+        "who": who,
+        "merged": UNNAMED % {"number": entry.detail.get("merged", "?")},
+        "visitor": UNNAMED % {"number": entry.detail.get("number", "?")},
+    }
+
+
 def _field_label(name: object) -> str:
     if name == "attributes":
         return _("custom attributes")

@@ -84,7 +84,7 @@ def visitors_merge(
         raise ValidationError(_("Unknown field: %(name)s.") % {"name": sorted(unknown)[0]})
     first, second = sorted((keep.pk, other.pk))
     locked = {v.pk: v for v in Visitor.objects.select_for_update().filter(pk__in=(first, second))}
-    if len(locked) != 2:
+    if len(locked) != len({first, second}):  # one when asked to merge a visitor with itself
         raise ValidationError(_("That visitor is no longer here."))
     keep, other = locked[keep.pk], locked[other.pk]
     problem = merge_problem(keep, other)

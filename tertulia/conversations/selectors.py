@@ -1,6 +1,7 @@
 """Reads of a visitor's conversation and status history."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tertulia.conversations.models import Message, StatusChange
 from tertulia.visitors.models import Visitor
@@ -36,4 +37,16 @@ def status_history(*, visitor: Visitor, limit: int = 50) -> list[StatusChange]:
     """The latest status changes, newest first, with the member who made each."""
     return list(
         StatusChange.objects.filter(visitor=visitor).select_related("actor").order_by("-id")[:limit]
+    )
+
+
+def first_message_at(*, visitor: Visitor) -> datetime | None:
+    """When the visitor's conversation began: its first message of those `message_count`
+    counts (the last one is `Visitor.last_message_at`)."""
+    return (
+        Message.objects.filter(visitor=visitor)
+        .counted()
+        .order_by("id")
+        .values_list("created_at", flat=True)
+        .first()
     )

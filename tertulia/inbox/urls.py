@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tertulia.inbox import bulk, exports, views
+from tertulia.inbox import bulk, exports, merge, views
 
 app_name = "visitors"
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:visitor_id>/assign/", views.visitor_assign_to, name="assign"),
     path("<int:visitor_id>/delete/", views.visitor_delete_confirm, name="delete"),
     path("<int:visitor_id>/anonymise/", views.visitor_anonymise_confirm, name="anonymise"),
+    path("<int:visitor_id>/merge/", merge.visitor_merge, name="merge"),
     path("<int:visitor_id>/messages/", views.visitor_messages, name="messages"),
     path("<int:visitor_id>/conversation/", views.visitor_conversation, name="conversation"),
     path("<int:visitor_id>/reply", views.visitor_reply, name="reply"),

@@ -280,3 +280,22 @@ PAGES_SHOWN = 15
 def visitor_page_views(*, visitor: Visitor, limit: int = PAGES_SHOWN) -> list[PageView]:
     """The pages the visitor viewed, newest first (the first one is where they are now)."""
     return list(PageView.objects.filter(visitor=visitor).order_by("-id")[:limit])
+
+
+MERGE_CANDIDATES = 10
+
+
+def visitor_merge_candidates(
+    *, workspace: Workspace, visitor: Visitor, q: str = "", limit: int = MERGE_CANDIDATES
+) -> list[Visitor]:
+    """Who `visitor` could be merged with: the Visitors page's search (`q`) over every status,
+    newest first, without `visitor` itself, test conversations or anonymised visitors."""
+    filters = VisitorFilters(q=q)
+    return list(
+        visitor_filtered(workspace=workspace, filters=filters)
+        .exclude(pk=visitor.pk)
+        .filter(anonymised_at__isnull=True)
+        .order_by(*filters.ordering)
+        .select_related("assignee__user")
+        .only(*LIST_COLUMNS)[:limit]
+    )
