@@ -33,6 +33,7 @@ LIST_COLUMNS = (
     "last_message_at",
     "last_message_text",
     "assignee",
+    "identity_verified_at",
     "assignee__user__name",
     "assignee__user__email",
 )
