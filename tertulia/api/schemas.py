@@ -89,6 +89,10 @@ class VisitorOut(Schema):
     last_message_text: str
     unread: int
     is_test: bool = Field(description="A test conversation from the flow editor.")
+    user_id: str | None = Field(description="Your site's id of the person, from `identify`.")
+    verified: bool = Field(
+        description="Whether your backend signed `user_id` (identity verification)."
+    )
     created_at: datetime
 
 

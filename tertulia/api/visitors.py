@@ -69,6 +69,8 @@ def visitor_data(visitor: Visitor, schema: type[VisitorOut] = VisitorOut) -> dic
         "display_name": visitor.display_name,
         "assignee": {"id": assignee.pk, "name": str(assignee.user)} if assignee else None,
         "is_test": visitor.is_preview,
+        "user_id": visitor.external_id,
+        "verified": visitor.identity_verified,
     }
 
 

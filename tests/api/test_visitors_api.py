@@ -41,6 +41,18 @@ def test_the_list_pages_through_every_visitor_of_a_tab_with_a_cursor(api, make_v
     assert data["counts"]["new"] == 60 and data["counts"]["lead"] == 1
 
 
+def test_a_known_visitor_shows_the_sites_user_id_and_whether_it_is_verified(api, make_visitor):
+    from django.utils import timezone
+
+    known = make_visitor(external_id="cust-81", identity_verified_at=timezone.now())
+    told = make_visitor(external_id="cust-82")
+    rows = {row["id"]: row for row in api.get("/api/v1/visitors").json()["results"]}
+    assert (rows[known.pk]["user_id"], rows[known.pk]["verified"]) == ("cust-81", True)
+    assert (rows[told.pk]["user_id"], rows[told.pk]["verified"]) == ("cust-82", False)
+    detail = api.get(f"/api/v1/visitors/{known.pk}").json()
+    assert (detail["user_id"], detail["verified"]) == ("cust-81", True)
+
+
 def test_the_list_takes_the_pages_filters_and_sorting(api, make_visitor):
     make_visitor(name="Lucía García", email="lucia@example.com", country="ES", status="lead")
     make_visitor(name="Zoe Adams", email="zoe@example.com", country="GB", status="lead")
