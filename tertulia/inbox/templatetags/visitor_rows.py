@@ -39,10 +39,11 @@ def _time(moment, text: str) -> str:
 @register.simple_tag
 def verified_mark() -> SafeString:
     """The mark of a visitor whose identity the site's backend signed (known visitors)."""
+    title = _("The site vouched for who this visitor is (identity verification)")
+    label = _("Verified")
     return mark_safe(
-        f'<span class="chip chip--verified" title="'
-        f'{e(_("The site vouched for who this visitor is (identity verification)"))}">'
-        f'<span aria-hidden="true">✓</span> {e(_("Verified"))}</span>'
+        f'<span class="chip chip--verified" title="{e(title)}">'
+        f'<span aria-hidden="true">✓</span> {e(label)}</span>'
     )
 
 
@@ -59,12 +60,11 @@ def _name_cell(visitor, urls: dict) -> str:
         ) % {"counter": visitor.unread}
         extras += f'<span class="unread" title="{e(title)}">{visitor.unread}</span>'
     if visitor.live_chat == LiveChat.REQUESTED:
-        extras += f'<span class="chip chip--waiting">{e(_("Waiting for an agent"))}</span>'
+        waiting = _("Waiting for an agent")
+        extras += f'<span class="chip chip--waiting">{e(waiting)}</span>'
     if visitor.is_preview:
-        extras += (
-            f'<span class="chip chip--test" title="'
-            f'{e(_("Started from the flow editor by a member"))}">{e(_("Test"))}</span>'
-        )
+        title, label = _("Started from the flow editor by a member"), _("Test")
+        extras += f'<span class="chip chip--test" title="{e(title)}">{e(label)}</span>'
     if visitor.last_message_text:
         extras += f'<span class="row-preview">{e(visitor.last_message_text)}</span>'
     return (
@@ -80,10 +80,8 @@ def _name_cell(visitor, urls: dict) -> str:
 def _assignee_cell(visitor) -> str:
     member = visitor.assignee
     if member is None:
-        return (
-            f'<td class="cell-assignee"><span class="cell-none" title="{e(_("Unassigned"))}">'
-            "—</span></td>"
-        )
+        title = _("Unassigned")
+        return f'<td class="cell-assignee"><span class="cell-none" title="{e(title)}">—</span></td>'
     title = _("Assigned to %(name)s") % {"name": member.user}
     return (
         f'<td class="cell-assignee"><span class="avatar avatar--sm avatar--{avatar_colour(member)}"'
@@ -95,11 +93,9 @@ def _assignee_cell(visitor) -> str:
 def _activity_cell(visitor, waiting_view: bool) -> str:
     if waiting_view and visitor.waiting_since:
         since = timezone.localtime(visitor.waiting_since)
-        content = (
-            f'<span class="chip chip--waiting" title="{e(_("Waiting since"))} '
-            f'{e(date_format(since, "SHORT_DATETIME_FORMAT"))}">'
-            f"{e(_('waiting %(time)s') % {'time': ago(visitor.waiting_since)})}</span>"
-        )
+        title = _("Waiting since") + " " + date_format(since, "SHORT_DATETIME_FORMAT")
+        label = _("waiting %(time)s") % {"time": ago(visitor.waiting_since)}
+        content = f'<span class="chip chip--waiting" title="{e(title)}">{e(label)}</span>'
     elif visitor.last_message_at:
         content = _time(visitor.last_message_at, ago(visitor.last_message_at))
     else:
@@ -124,10 +120,14 @@ def visitor_row(context, visitor) -> SafeString:
     selected = (
         ' aria-selected="true"' if str(visitor.pk) == context["request"].GET.get("open") else ""
     )
+    # Translated outside the f-string: `makemessages` does not read into f-strings.
+    pick = _("Pick %(name)s") % {"name": name}
+    open_title = _("Open full page")
+    open_label = _("Open full page of %(name)s") % {"name": name}
     return mark_safe(
         f'<tr data-row data-visitor="{visitor.pk}"{selected}>'
         f'<td class="cell-pick"><input type="checkbox" name="ids" value="{visitor.pk}" '
-        f'form="bulk-form" aria-label="{e(_("Pick %(name)s") % {"name": name})}"></td>'
+        f'form="bulk-form" aria-label="{e(pick)}"></td>'
         f"{_name_cell(visitor, urls)}"
         f"{_text_cell('cell-email', visitor.email)}"
         f'<td class="cell-phone nowrap">{e(phone(visitor.phone)) or NONE}</td>'
@@ -139,7 +139,6 @@ def visitor_row(context, visitor) -> SafeString:
         f'<td class="cell-date nowrap"><time datetime="{created.isoformat()}">'
         f"{e(date_format(created, 'SHORT_DATETIME_FORMAT'))}</time></td>"
         f'<td class="cell-actions"><a class="icon-btn" href="{e(urls["list"])}{visitor.pk}/" '
-        f'title="{e(_("Open full page"))}" '
-        f'aria-label="{e(_("Open full page of %(name)s") % {"name": name})}">{EYE}</a></td>'
+        f'title="{e(open_title)}" aria-label="{e(open_label)}">{EYE}</a></td>'
         "</tr>"
     )
