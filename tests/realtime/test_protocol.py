@@ -38,7 +38,9 @@ def test_scripts_do_not_restate_names_or_limits():
     assert not re.search(r"case \"", chat)
     assert not re.search(r"type: \"", chat)
     form = (STATIC / "widget" / "form.js").read_text()
-    for script in (chat, loader, form):
+    bubbles = (STATIC / "widget" / "bubbles.js").read_text()
+    assert not re.search(r"type: \"", bubbles)
+    for script in (chat, loader, form, bubbles):
         assert not re.search(r"(length > |slice\(0, |maxLength = )\d", script)
     assert "[1-5]" not in app
     assert not re.search(r"\"(visitor|message|live_chat|notification)\.\w+\"", app)
