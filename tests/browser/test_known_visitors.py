@@ -71,6 +71,8 @@ def open_chat(page):
 
 
 def write(chat, text: str) -> None:
+    # The box shows before the chat's script runs: typing that early would be a new line.
+    chat.locator(".msg.bot").first.wait_for()
     chat.get_by_label("Message").fill(text)
     chat.get_by_label("Message").press("Enter")
     chat.locator(".msg.visitor", has_text=text).locator(".meta").filter(
@@ -133,8 +135,9 @@ def test_a_verified_user_continues_on_another_device_and_a_forged_one_stays_anon
 
     # Logging out: restart. The next chat is a new conversation; the old one is not shown.
     page.evaluate("Tertulia('restart')")
-    page.wait_for_function("Tertulia('getState').visitor === null")
+    page.wait_for_function("Tertulia('getState').visitor === null && !Tertulia('getState').open")
     chat.get_by_text("Hola desde el portátil").wait_for(state="detached")
+    chat = open_chat(page)
     write(chat, "Otra consulta, sin sesión")
     page.wait_for_function("Tertulia('getState').visitor !== null")
     third = state(page)

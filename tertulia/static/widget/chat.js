@@ -163,7 +163,7 @@
     if (action.type === F.text || echo) {
       add(pendingFor({ client_id: action.client_id, text: action.text || echo }), false);
     }
-    if (!started) start();  // the visitor writes after their conversation was forgotten
+    if (!started || !token) start();  // after their conversation was forgotten, or before any
     flush();
   }
 
@@ -421,7 +421,7 @@
   // (the server applies them to this browser's conversation, or finds the person's own).
   function told(kind, value) {
     if (kind === M.identify) identity = value;
-    else params = Object.assign(params || {}, value);
+    else params = Object.assign({}, params, value);  // a new object: one in flight stays as sent
     if (started || token || cfg.resume) start();
   }
 
@@ -473,7 +473,8 @@
     if (event.data && event.data.tertulia === M.focus) {
       input.focus(); unread = 0;
       cfg.resume = false;  // opened by the visitor: a conversation may start now
-      if (!started) start();
+      // A background open may be under way: it only resumes, so one more follows it.
+      if (!started || !token) start();
     }
     if (event.data && event.data.tertulia === M.page && typeof event.data.url === "string") {
       cfg.page.url = event.data.url.slice(0, L.page_url);

@@ -87,7 +87,9 @@
     if (params) post({ tertulia: M.params, params: params });
   }
 
+  // A log-out: the chat closes and forgets; opened again, it starts a new conversation.
   function restart() {
+    if (host) setOpen(false);
     identity = params = null;
     state.visitor = null; state.identity = "anonymous"; state.problems = {};
     storage(known, "");
