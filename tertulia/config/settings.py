@@ -6,6 +6,8 @@ Environment variables:
                  (default 10; 0: no pool, a connection per request, e.g. behind PgBouncer).
   TERTULIA_DB_POOL_MIN     connections each process keeps open while idle (default 1).
   TERTULIA_DB_POOL_TIMEOUT seconds a request waits for a free connection (default 10).
+  TERTULIA_CONCURRENT_REQUESTS  HTTP requests each server process works on at once (default 2;
+                 0: no limit); the others wait their turn (core/concurrency.py).
   REDIS_URL      Redis for the channel layer and the cache; in-process when unset.
   TERTULIA_REDIS_PREFIX    prefix of every key Tertulia writes to Redis (default "tertulia"), for
                  several installations on one Redis.
@@ -186,6 +188,10 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CONCURRENT_REQUESTS = int(os.environ.get("TERTULIA_CONCURRENT_REQUESTS", "").strip() or "2")
+if CONCURRENT_REQUESTS < 0:
+    raise ImproperlyConfigured("TERTULIA_CONCURRENT_REQUESTS: write 0 (no limit) or more.")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_PREFIX = os.environ.get("TERTULIA_REDIS_PREFIX", "").strip() or "tertulia"
