@@ -189,9 +189,12 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CONCURRENT_REQUESTS = int(os.environ.get("TERTULIA_CONCURRENT_REQUESTS", "").strip() or "2")
-if CONCURRENT_REQUESTS < 0:
-    raise ImproperlyConfigured("TERTULIA_CONCURRENT_REQUESTS: write 0 (no limit) or more.")
+_concurrent = os.environ.get("TERTULIA_CONCURRENT_REQUESTS", "").strip() or "2"
+if not _concurrent.isdigit():
+    raise ImproperlyConfigured(
+        f"TERTULIA_CONCURRENT_REQUESTS={_concurrent!r}: write a whole number, 0 (no limit) or more."
+    )
+CONCURRENT_REQUESTS = int(_concurrent)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_PREFIX = os.environ.get("TERTULIA_REDIS_PREFIX", "").strip() or "tertulia"
