@@ -285,7 +285,10 @@ def test_a_browser_whose_visitor_was_deleted_is_not_counted_again(
     assert not Visitor.objects.exists()
     page.get_by_role("button", name=CLOSE, exact=True).click()  # closed, so it stays closed
     known = f"localStorage.getItem('tertulia-known-{demo_bot.public_key}')"
-    assert page.evaluate(known) == "1"
+    # The open chat may already have heard of the deletion (its socket's next frame is refused
+    # with 4401, and it forgets); if not, this browser still thinks it has a conversation.
+    # Either way, the next page must not count it again: start from the harder case.
+    page.evaluate(f"localStorage.setItem('tertulia-known-{demo_bot.public_key}', '1')")
     # Browsing on: the chat loads in the background, finds nothing to resume and creates nothing.
     page.goto("/demo/?again=1")
     wait_for(lambda: page.evaluate(known) is None)
