@@ -137,12 +137,13 @@ def _rows_in_time_order(model: type[models.Model], keep: Visitor, other: Visitor
     start = theirs.order_by("created_at", "id").values_list("created_at", flat=True).first()
     if start is None:
         return
-    rows = list(
-        model.objects.filter(
-            models.Q(visitor=other) | models.Q(visitor=keep, created_at__gte=start)
-        ).order_by("created_at", "id")
+    rewritten = model.objects.filter(
+        models.Q(visitor=other) | models.Q(visitor=keep, created_at__gte=start)
     )
-    model.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    rows = list(rewritten.order_by("created_at", "id"))
+    # By the same condition, not by a list of ids: a long conversation would pass SQLite's limit
+    # of parameters in one statement (both visitors are locked, so the rows are these).
+    rewritten.delete()
     client_ids = set()
     for row in rows:
         row.pk = None
