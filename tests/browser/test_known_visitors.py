@@ -174,4 +174,15 @@ def test_set_params_and_restart_before_the_chat_loads(browser, asgi_server, bot,
     write(chat, "Una conversación nueva")
     assert chat.get_by_text("¿Dónde está mi pedido?").count() == 0
     assert Visitor.objects.count() == 2
+
+    # Restart while the chat is still loading in the background (this browser has a
+    # conversation, so every page loads it at once): the conversation it resumes is dropped.
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    page.wait_for_function("window.ready !== null")
+    page.evaluate("Tertulia('restart')")
+    chat = open_chat(page)
+    write(chat, "Y otra más")
+    assert chat.get_by_text("Una conversación nueva").count() == 0
+    assert Visitor.objects.count() == 3
     context.close()

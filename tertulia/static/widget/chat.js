@@ -199,6 +199,8 @@
   function restart() {
     hangUp();
     clearTimeout(pollTimer);
+    forgotten += 1;  // an open under way answers for the conversation forgotten: ignored
+    openAgain = false;
     identity = params = null;
     outbox = [];
     forgetConversation();
@@ -355,11 +357,13 @@
 
   var started = false;
   var opening = false, openAgain = false;  // one open request at a time; one more if asked
+  var forgotten = 0;  // how many times the site restarted the chat
   function start() {
     if (opening) { openAgain = true; return; }
     started = true;
     opening = true;
     var sent = { identity: identity || undefined, params: params || undefined };
+    var since = forgotten;
     fetch(base + "open", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -381,6 +385,7 @@
     }).then(function (r) {
       return r.json().then(function (data) { return { ok: r.ok, data: data }; });
     }).then(function (reply) {
+      if (since !== forgotten) return;  // restarted meanwhile
       if (reply.data.error === "no_conversation") {  // loaded in the background, nothing to resume
         started = false;
         toParent({ tertulia: M.forget });

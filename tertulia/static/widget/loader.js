@@ -24,7 +24,7 @@
   var forget = "tertulia-restart-" + key;  // restart asked for before the chat was loaded
   // What the site said of the visitor (sent to the chat whenever it is ready), and the state
   // getState() answers with (the chat keeps it up to date).
-  var identity = null, params = null;
+  var identity = null, params = null, restartPending = false;
   var state = { ready: false, open: false, unread: 0, visitor: null, identity: "anonymous", problems: {} };
   var page = location.href;
   var look = {};  // the launcher's colour, side and names, from the server
@@ -94,6 +94,7 @@
     state.visitor = null; state.identity = "anonymous"; state.problems = {};
     storage(known, "");
     if (frame && frameReady) post({ tertulia: M.restart });
+    else if (frame) restartPending = true;  // told as soon as the chat is ready
     else storage(forget, "1");  // the chat forgets its conversation when it loads
   }
 
@@ -133,6 +134,7 @@
     var data = event.data || {};
     if (data.tertulia === M.ready) {
       frameReady = true;
+      if (restartPending) { restartPending = false; post({ tertulia: M.restart }); }
       post({ tertulia: M.page, url: page, title: document.title });
       tell();
       if (isOpen) post({ tertulia: M.focus });
