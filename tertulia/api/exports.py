@@ -14,7 +14,7 @@ from tertulia.api.visitors import filters_of
 from tertulia.bulk.exports import count_up_to
 from tertulia.core import exports
 from tertulia.core.streaming import in_request_thread
-from tertulia.visitors.exports import ExportLabels, export_filename, export_values
+from tertulia.visitors.exports import ExportLabels, export_chunks, export_filename
 from tertulia.visitors.selectors import visitor_matching
 
 router = Router(tags=["Visitors"])
@@ -23,7 +23,6 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-WRITERS = {"csv": exports.csv_chunks, "xlsx": exports.xlsx_chunks}
 FILE = {
     "description": "The file, streamed.",
     "content": {
@@ -50,7 +49,7 @@ def visitor_export(request, query: Query[VisitorQuery], format: Literal["csv", "
             413, "too_many_rows", _("Too many rows for one Excel sheet; export CSV instead.")
         )
     labels = ExportLabels.current()
-    chunks = WRITERS[format](labels.headers, export_values(matching, labels))
+    chunks = export_chunks(format, matching, labels, workspace_id=request.member.workspace_id)
     response = StreamingHttpResponse(in_request_thread(chunks), content_type=CONTENT_TYPES[format])
     filename = export_filename(filters.status, "all", format)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -25,7 +25,7 @@ from tertulia.accounts.models import Member, Workspace
 from tertulia.bulk.models import ExportError, ExportFormat, ExportJob, ExportState
 from tertulia.core import exports
 from tertulia.visitors import selectors
-from tertulia.visitors.exports import ExportLabels, export_filename, export_values
+from tertulia.visitors.exports import ExportLabels, export_filename, export_write
 from tertulia.visitors.filters import VisitorFilters
 
 logger = logging.getLogger(__name__)
@@ -38,8 +38,6 @@ STALE = timedelta(seconds=60)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 # The newest exports a member sees on the Visitors page.
 SHOWN = 5
-
-WRITERS = {ExportFormat.CSV: exports.write_csv, ExportFormat.XLSX: exports.write_xlsx}
 
 
 class _Stopped(Exception):
@@ -213,8 +211,13 @@ def _write(job: ExportJob, part: Path) -> int | None:
     part.parent.mkdir(parents=True, exist_ok=True)
     try:
         with part.open("wb") as handle:
-            return WRITERS[job.fmt](
-                handle, labels.headers, export_values(queryset, labels), progress
+            return export_write(
+                job.fmt,
+                handle,
+                queryset,
+                labels,
+                workspace_id=job.workspace_id,
+                progress=progress,
             )
     except exports.TooManyRows:  # more rows arrived meanwhile than Excel holds
         _remove(part)

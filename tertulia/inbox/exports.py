@@ -21,14 +21,13 @@ from tertulia.core import exports
 from tertulia.core.streaming import in_request_thread
 from tertulia.inbox.views import _bad_request, picked_ids
 from tertulia.visitors import selectors
-from tertulia.visitors.exports import ExportLabels, export_filename, export_rows, export_values
+from tertulia.visitors.exports import FORMATS, ExportLabels, export_chunks, export_filename
 from tertulia.visitors.filters import VisitorFilters
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-WRITERS = {"csv": exports.csv_chunks, "xlsx": exports.xlsx_chunks}
 # Where the Visitors page remembers the member's exports, so it shows them again.
 SESSION_KEY = "exports"
 _FILE_CHUNK = 256 * 1024
@@ -46,7 +45,7 @@ def _list_query(source: QueryDict) -> QueryDict:
 def visitor_export(request, fmt: str):
     """Exactly the rows of the current page, with scope=all every row matching the filters
     (when there are few enough to stream), or the rows picked (`ids`)."""
-    if fmt not in WRITERS:
+    if fmt not in FORMATS:
         raise Http404(_("Unknown export format."))
     source = _list_query(request.GET)
     filters, _errors = VisitorFilters.from_query(source)
@@ -59,7 +58,7 @@ def visitor_export(request, fmt: str):
         ids = picked_ids(picked)
         if ids is None:
             return _bad_request(_("Those are not visitors of this list."))
-        rows = export_values(selectors.visitor_picked(workspace=workspace, ids=ids), labels)
+        rows = selectors.visitor_picked(workspace=workspace, ids=ids)
         scope = "picked"
     elif export_all:
         matching = selectors.visitor_matching(workspace=workspace, filters=filters)
@@ -68,13 +67,16 @@ def visitor_export(request, fmt: str):
             return _large(request, fmt, source)
         if fmt == "xlsx" and total > exports.XLSX_MAX_ROWS:
             return _refused(request, total, source)
-        rows = export_values(matching, labels)
+        rows = matching
         scope = "all"
     else:
         page = selectors.visitor_list_page(workspace=workspace, filters=filters)
-        filters, rows = page.filters, export_rows(page.rows, labels)
+        filters = page.filters
+        rows = selectors.visitor_matching(workspace=workspace, filters=filters).filter(
+            pk__in=[visitor.pk for visitor in page.rows]
+        )
         scope = "page"
-    chunks = WRITERS[fmt](labels.headers, rows)
+    chunks = export_chunks(fmt, rows, labels, workspace_id=workspace.pk)
     response = StreamingHttpResponse(in_request_thread(chunks), content_type=CONTENT_TYPES[fmt])
     filename = export_filename(filters.status, scope, fmt)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -102,7 +104,7 @@ def visitor_export_start(request):
     """ "Export all matching": a few thousand rows download at once (the same GET as before);
     more start a background export, whose progress the page then shows."""
     fmt = request.POST.get("fmt", "")
-    if fmt not in WRITERS:
+    if fmt not in FORMATS:
         return _bad_request(_("Choose Excel or CSV."))
     query = request.POST.get("query", "").lstrip("?")
     source = QueryDict(query, mutable=True)

@@ -1,18 +1,24 @@
-"""The visitor export: its columns, defined once, and the rows they read."""
+"""The visitor export: its columns, defined once, and the rows they read.
+
+A CSV file's rows are built by the database as lines (`export_lines`), an Excel sheet's read as
+values (`export_values`); a test holds the two to the same text, cell for cell."""
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tertulia.core import exports
 from tertulia.core.countries import country_name
 from tertulia.core.keyset import keyset_values
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.models import UNNAMED, Visitor
+from tertulia.visitors.models import UNNAMED, Visitor, VisitorCountry
 
 COLUMNS = (
     _("ID"),
@@ -43,6 +49,9 @@ FIELDS = (
     "created_at",
 )
 BATCH = 2_000
+# Lines are cheap to read: fewer, larger batches.
+LINE_BATCH = 10_000
+FORMATS = ("csv", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -85,11 +94,6 @@ def export_filename(status: str, scope: str, fmt: str) -> str:
     return f"visitors-{status}-{scope}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
 
 
-def export_rows(visitors: Iterable[Visitor], labels: ExportLabels) -> Iterator[list]:
-    """One row per visitor, in the order of COLUMNS."""
-    return _rows(([getattr(visitor, name) for name in FIELDS] for visitor in visitors), labels)
-
-
 def export_values(
     queryset: QuerySet, labels: ExportLabels, *, batch: int = BATCH
 ) -> Iterator[list]:
@@ -122,3 +126,90 @@ def _rows(values: Iterable, labels: ExportLabels) -> Iterator[list]:
             yes if engaged else no,
             created.astimezone(tz),
         ]
+
+
+def export_lines(
+    queryset: QuerySet, labels: ExportLabels, *, workspace_id: int, batch: int = LINE_BATCH
+) -> Iterator[str]:
+    """The CSV line of every visitor of `queryset` (of one workspace), in its order, built by
+    the database a batch at a time: the text `_rows` gives, written as the CSV writer would."""
+    line = _csv_line(labels, _countries(workspace_id))
+    lines = keyset_values(
+        queryset.annotate(export_line=line), ["export_line"], batch=batch, raw=True, ahead=True
+    )
+    return (text for (text,) in lines)
+
+
+def _countries(workspace_id: int) -> list[str]:
+    """The country codes a workspace's visitors have, the most common first."""
+    codes = list(
+        VisitorCountry.objects.filter(workspace_id=workspace_id)
+        .order_by("-visitors")
+        .values_list("country", flat=True)
+    )
+    tests = Visitor.objects.filter(workspace_id=workspace_id, is_preview=True)
+    return codes + sorted(set(tests.values_list("country", flat=True).distinct()) - set(codes))
+
+
+def _csv_line(labels: ExportLabels, countries: list[str]) -> exports.CsvLine:
+    def constant(text: str) -> Value:
+        return Value(exports.csv_constant(text), output_field=TextField())
+
+    before, _sep, after = (labels.unnamed % {"number": "\0"}).partition("\0")
+    name = Case(
+        When(
+            Q(name__isnull=True) | Q(name=""),
+            then=Concat(
+                Value(before), Cast("number", TextField()), Value(after), output_field=TextField()
+            ),
+        ),
+        default=F("name"),
+        output_field=TextField(),
+    )
+    return exports.CsvLine(
+        Cast("id", TextField()),
+        exports.CsvText(name),
+        exports.CsvText(F("email")),
+        exports.CsvText(F("phone")),
+        Case(
+            *[When(status=code, then=constant(label)) for code, label in labels.statuses.items()],
+            default=exports.CsvText(F("status")),
+        ),
+        Case(
+            *[
+                When(country=code, then=constant(labels.country(code)))
+                for code in countries
+                if code
+            ],
+            default=exports.CsvText(F("country")),
+        ),
+        exports.CsvText(F("city")),
+        exports.CsvText(F("region")),
+        Case(When(engaged=True, then=constant(labels.yes)), default=constant(labels.no)),
+        exports.CsvMinute(F("created_at"), labels.tzinfo),
+    )
+
+
+def export_chunks(fmt: str, queryset: QuerySet, labels: ExportLabels, *, workspace_id: int):
+    """The file of every visitor of `queryset`, in chunks for a streamed response."""
+    if fmt == "csv":
+        lines = export_lines(queryset, labels, workspace_id=workspace_id)
+        return exports.csv_line_chunks(labels.headers, lines)
+    return exports.xlsx_chunks(labels.headers, export_values(queryset, labels))
+
+
+def export_write(
+    fmt: str,
+    handle: BinaryIO,
+    queryset: QuerySet,
+    labels: ExportLabels,
+    *,
+    workspace_id: int,
+    progress: exports.Progress = None,
+) -> int:
+    """Write the file of every visitor of `queryset` into `handle`; returns the rows. Raises
+    exports.TooManyRows for an Excel sheet beyond its limit."""
+    if fmt == "csv":
+        lines = export_lines(queryset, labels, workspace_id=workspace_id)
+        return exports.write_csv_lines(handle, labels.headers, lines, progress)
+    return exports.write_xlsx(handle, labels.headers, export_values(queryset, labels), progress)
