@@ -219,7 +219,9 @@ class CsvMinute(Func):
         if connection.vendor == "postgresql":
             sql = f"TO_CHAR(({value} AT TIME ZONE 'UTC') + {offset} * INTERVAL '1 second', %s)"
             return sql, (*params, *offset_params, "YYYY-MM-DD HH24:MI")
-        sql = f"STRFTIME(%s, {value}, {offset} || ' seconds')"
+        # Without its fraction of a second, which SQLite would round to the millisecond (59.9999
+        # seconds into the next minute); Python truncates.
+        sql = f"STRFTIME(%s, SUBSTR({value}, 1, 19), {offset} || ' seconds')"
         return sql, ("%Y-%m-%d %H:%M", *params, *offset_params)
 
 

@@ -96,6 +96,7 @@ def test_the_minute_is_right_on_both_sides_of_every_clock_change(workspace, make
         if since.year >= 2018:
             moments += [since - dt.timedelta(seconds=1), since, since + dt.timedelta(minutes=1)]
     moments += [
+        dt.datetime(2026, 6, 1, 10, 0, 59, 999_999, tzinfo=dt.UTC),  # still 10:00, not 10:01
         dt.datetime(1975, 7, 1, tzinfo=dt.UTC),
         dt.datetime(2026, 12, 6, 23, 59, tzinfo=dt.UTC),
     ]
