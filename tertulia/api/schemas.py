@@ -122,6 +122,10 @@ class VisitorList(Schema):
     counts_capped_at: int | None = Field(
         description='With filters, counts stop here: a count above it means "more than".'
     )
+    counts_estimated: list[Status] = Field(
+        description="The statuses whose count is an estimate from a sample (counting took too "
+        "long), rounded to two figures."
+    )
 
 
 class VisitorQuery(Schema):

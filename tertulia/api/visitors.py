@@ -35,7 +35,7 @@ from tertulia.conversations.services import visitor_set_status
 from tertulia.privacy.services import visitor_anonymise, visitor_delete
 from tertulia.visitors.filters import VisitorFilters
 from tertulia.visitors.models import Visitor
-from tertulia.visitors.selectors import visitor_get, visitor_list_page
+from tertulia.visitors.selectors import About, visitor_get, visitor_list_page
 
 router = Router(tags=["Visitors"])
 MESSAGES_MAX = 200
@@ -92,6 +92,9 @@ def visitor_list(request, query: Query[VisitorQuery]):
         "next_cursor": page.next_cursor if page.has_next else None,
         "counts": page.counts.tabs,
         "counts_capped_at": page.counts.cap,
+        "counts_estimated": [
+            status for status, count in page.counts.tabs.items() if isinstance(count, About)
+        ],
     }
 
 

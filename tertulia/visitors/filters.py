@@ -191,6 +191,10 @@ class VisitorFilters:
     def apply(self, queryset: QuerySet, *, view: bool = True) -> QuerySet:
         """Narrow a visitor queryset by every filter except the status tab (and the view, with
         `view=False`: to count each view)."""
+        return queryset.filter(self.condition(view=view))
+
+    def condition(self, *, view: bool = True) -> Q:
+        """What `apply` narrows by, as one condition."""
         conditions = Q(is_preview=self.preview)
         if view:
             conditions &= InboxView(self.view).condition(self.me)
@@ -220,7 +224,7 @@ class VisitorFilters:
             conditions &= Q(created_at__lt=_local_midnight(self.started_to + dt.timedelta(days=1)))
         if self.engaged:
             conditions &= Q(engaged=True)
-        return queryset.filter(conditions)
+        return conditions
 
     @property
     def order(self) -> Order:

@@ -1,10 +1,12 @@
 """Reads for the Visitors page: rows and tab counts from one filter object."""
 
+import random
 from dataclasses import dataclass, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from tertulia.accounts.models import Workspace
 from tertulia.core.budget import OverBudget, within
@@ -39,11 +41,21 @@ LIST_COLUMNS = (
 )
 
 
+class About(int):
+    """A count estimated from a sample of the visitors (rounded to two figures): "about N"."""
+
+
+def exact(count: int | None) -> bool:
+    """Whether a count was counted (not estimated, not left out)."""
+    return count is not None and not isinstance(count, About)
+
+
 @dataclass(frozen=True)
 class VisitorCounts:
     """How many visitors match the filters, per status tab (in the chosen view) and per view
     (in the chosen tab). With filters each count stops past `cap`: a count above it means
-    "more than `cap`" (None: exact counts); a count is None when counting took too long."""
+    "more than `cap`" (None: exact counts). When counting took too long a count is an `About`
+    estimate, or None when even that could not be told."""
 
     tabs: dict[str, int | None]
     views: dict[str, int | None]
@@ -82,7 +94,11 @@ class VisitorPage:
     @property
     def total_known(self) -> bool:
         cap = self.counts.cap
-        return self.total is not None and (cap is None or self.total <= cap)
+        return exact(self.total) and (cap is None or self.total <= cap)
+
+    @property
+    def total_estimated(self) -> bool:
+        return isinstance(self.total, About)
 
     @property
     def any_visitors(self) -> bool:
@@ -120,9 +136,20 @@ def visitor_filtered(*, workspace: Workspace, filters: VisitorFilters) -> QueryS
 
 
 # Beyond this many, a filtered count stops and says "more than"; and it never takes longer
-# than this (past it, the tabs show no number rather than make the page wait).
+# than this (past it, the tabs show an estimate rather than make the page wait).
 COUNT_CAP = 1000
 COUNT_BUDGET_MS = 10
+# The estimate: the filters counted among 1,000 visitors (runs of consecutive numbers picked
+# at random), within its own budget, shown only where the sample holds enough matches to be
+# about right (20 matches: about +-25 %).
+SAMPLE_WINDOWS = 20
+SAMPLE_WIDTH = 50
+SAMPLE_MATCHES_MIN = 20
+SAMPLE_BUDGET_MS = 10
+# In a workspace that has had more visitors than this, a count under filters is estimated
+# first (a count would mostly run out of time), and counted only where the sample holds too
+# few matches to tell.
+SAMPLE_FIRST_ABOVE = 50_000
 # What the maintained counts can answer (the rest are filters that read visitors).
 COUNTED_FIELDS = {"assignee", "preview"}
 
@@ -138,54 +165,141 @@ def _in_view(view: InboxView, *, me: int | None, assignee: int, waiting: bool) -
     return True
 
 
-def _maintained_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
-    """From `VisitorCount`: a few rows per workspace, whatever its size."""
-    tabs = dict.fromkeys(VisitorStatus.values, 0)
-    views = dict.fromkeys(InboxView.values, 0)
-    rows = VisitorCount.objects.filter(workspace=workspace, is_preview=filters.preview)
-    if filters.assignee is not None:
-        rows = rows.filter(assignee=filters.assignee)
-    for status, assignee, waiting, visitors in rows.values_list(
-        "status", "assignee", "waiting", "visitors"
-    ):
+def _tally(rows, filters: VisitorFilters) -> dict[str, int]:
+    """(status, assignee id or 0, waiting, visitors) rows added up into each status tab in the
+    chosen view ("tab_new", ...) and each view in the chosen tab ("view_mine", ...)."""
+    counted = dict.fromkeys(_conditions(filters), 0)
+    for status, assignee, waiting, visitors in rows:
         for view in InboxView:
             if _in_view(view, me=filters.me, assignee=assignee, waiting=waiting):
-                if view == filters.view and status in tabs:
-                    tabs[status] += visitors
+                if view == filters.view and f"tab_{status}" in counted:
+                    counted[f"tab_{status}"] += visitors
                 if status == filters.status:
-                    views[view] += visitors
-    return VisitorCounts(tabs=tabs, views=views)
+                    counted[f"view_{view}"] += visitors
+    return counted
 
 
-def _capped_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
-    """Under filters: each count reads at most COUNT_CAP + 1 matching rows, all in one query."""
-    matching = filters.apply(Visitor.objects.filter(workspace=workspace), view=False).order_by()
+def _conditions(filters: VisitorFilters) -> dict[str, Q]:
+    """Each count the page shows, as the condition it counts (besides the filters)."""
     in_view = InboxView(filters.view).condition(filters.me)
-    conditions = {
+    return {
         **{f"tab_{s}": Q(status=s) & in_view for s in VisitorStatus.values},
         **{f"view_{v}": Q(status=filters.status) & v.condition(filters.me) for v in InboxView},
     }
+
+
+def _as_counts(counted: dict, *, capped: bool = True) -> VisitorCounts:
+    return VisitorCounts(
+        tabs={s: counted[f"tab_{s}"] for s in VisitorStatus.values},
+        views={v: counted[f"view_{v}"] for v in InboxView.values},
+        cap=COUNT_CAP if capped else None,
+    )
+
+
+def _maintained_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
+    """From `VisitorCount`: a few rows per workspace, whatever its size."""
+    rows = VisitorCount.objects.filter(workspace=workspace, is_preview=filters.preview)
+    if filters.assignee is not None:
+        rows = rows.filter(assignee=filters.assignee)
+    counted = _tally(rows.values_list("status", "assignee", "waiting", "visitors"), filters)
+    return _as_counts(counted, capped=False)
+
+
+def _capped_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
+    """Under filters: each count reads at most COUNT_CAP + 1 matching rows, all in one query,
+    within COUNT_BUDGET_MS; past it, estimated. A large workspace is sampled first, and only
+    the counts the sample cannot tell (too few matches in it) are counted."""
+    conditions = _conditions(filters)
+    if workspace.visitor_seq <= SAMPLE_FIRST_ABOVE:  # visitors it ever had, as it was loaded
+        try:
+            return _as_counts(_counted_up_to_cap(workspace, filters, conditions))
+        except OverBudget:
+            return _as_counts(_estimated(workspace, filters))
+    estimated = _estimated(workspace, filters)
+    rest = {name: when for name, when in conditions.items() if estimated[name] is None}
+    try:
+        counted = _counted_up_to_cap(workspace, filters, rest) if rest else {}
+    except OverBudget:
+        counted = {}
+    return _as_counts(estimated | counted)
+
+
+def _counted_up_to_cap(workspace: Workspace, filters: VisitorFilters, conditions: dict) -> dict:
+    """Each condition's matches, up to COUNT_CAP + 1; raises OverBudget past COUNT_BUDGET_MS."""
+    matching = filters.apply(Visitor.objects.filter(workspace=workspace), view=False).order_by()
     parts, params = [], []
     for condition in conditions.values():
-        sample = matching.filter(condition).values("id")[: COUNT_CAP + 1]
+        first = matching.filter(condition).values("id")[: COUNT_CAP + 1]
         try:
-            sql, part_params = sample.query.sql_with_params()
+            sql, part_params = first.query.sql_with_params()
         except EmptyResultSet:  # a condition that holds for nobody
             parts.append("0")
             continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS sample)")  # noqa: S608
         params.extend(part_params)
-    try:
-        with within(COUNT_BUDGET_MS), connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(parts)}", params)
-            counted = dict(zip(conditions, cursor.fetchone(), strict=True))
-    except OverBudget:
-        counted = dict.fromkeys(conditions)
-    return VisitorCounts(
-        tabs={s: counted[f"tab_{s}"] for s in VisitorStatus.values},
-        views={v: counted[f"view_{v}"] for v in InboxView.values},
-        cap=COUNT_CAP,
+    with within(COUNT_BUDGET_MS), connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return dict(zip(conditions, cursor.fetchone(), strict=True))
+
+
+def _estimated(workspace: Workspace, filters: VisitorFilters) -> dict[str, About | None]:
+    """Each count estimated from a sample, read in one query: SAMPLE_WINDOWS runs of
+    SAMPLE_WIDTH consecutive visitor numbers, on the unique index of (workspace, number),
+    grouped as the maintained counts are, with whether each matches the filters. Visitor
+    numbers follow arrival, so the runs span the workspace's history; they start at the same
+    places every time while the workspace does not grow (its id is the seed), so a list that
+    refreshes does not see its counts jump."""
+    unknown = dict.fromkeys(_conditions(filters))
+    last = workspace.visitor_seq
+    starts = random.Random(workspace.pk).sample(
+        range(1, max(2, last - SAMPLE_WIDTH + 2)),
+        min(SAMPLE_WINDOWS, max(1, last // SAMPLE_WIDTH)),
     )
+    runs = Q()
+    for first in starts:
+        runs |= Q(number__gte=first, number__lt=first + SAMPLE_WIDTH)
+    # Only the workspace and the runs narrow the read (so the number index serves it); test
+    # conversations are told apart after.
+    sample = (
+        Visitor.objects.filter(workspace=workspace)
+        .filter(runs)
+        .values_list(
+            "status",
+            Coalesce("assignee_id", 0),
+            Q(waiting_since__isnull=False),
+            "is_preview",
+            filters.condition(view=False),
+        )
+        .annotate(visitors=Count("id"))
+        .order_by()
+    )
+    try:
+        with within(SAMPLE_BUDGET_MS):
+            groups = list(sample)
+    except OverBudget:
+        return unknown
+    population = VisitorCount.objects.filter(
+        workspace=workspace, is_preview=filters.preview
+    ).aggregate(visitors=Sum("visitors"))["visitors"]
+    seen = sum(n for *_group, preview, _matches, n in groups if preview == filters.preview)
+    found = _tally(
+        [(status, who, waiting, n) for status, who, waiting, _p, matches, n in groups if matches],
+        filters,
+    )
+    if not seen or not population:
+        return unknown
+    return {
+        name: About(_two_figures(population * matches / seen))
+        if matches >= SAMPLE_MATCHES_MIN
+        else None
+        for name, matches in found.items()
+    }
+
+
+def _two_figures(number: float) -> int:
+    """12,437 -> 12,000; 1,562 -> 1,600; 87 -> 87."""
+    digits = len(str(int(number)))
+    return int(round(number, min(0, 2 - digits)))
 
 
 def visitor_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
@@ -249,7 +363,7 @@ def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> Visit
     if filters.page == "last":
         # Known totals end the list where Next would: 26-30 of 30, not 6-30.
         total = counts.tabs[filters.status] or 0
-        known = total > 0 and (counts.cap is None or total <= counts.cap)
+        known = exact(total) and total > 0 and (counts.cap is None or total <= counts.cap)
         tail = (total - 1) % size + 1 if known else size
         rows, more = keyset_rows(matching, order, None, tail, back=True)
         start = total - len(rows) + 1 if more and known else 1

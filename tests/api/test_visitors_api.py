@@ -41,6 +41,22 @@ def test_the_list_pages_through_every_visitor_of_a_tab_with_a_cursor(api, make_v
     assert data["counts"]["new"] == 60 and data["counts"]["lead"] == 1
 
 
+def test_the_list_says_which_counts_are_estimates(api, make_visitor, monkeypatch):
+    from tertulia.visitors import selectors
+
+    for n in range(60):
+        make_visitor(name=f"Garcia {n}", status="lead" if n % 3 else "new")
+    data = api.get("/api/v1/visitors", q="garcia").json()
+    assert data["counts_estimated"] == [] and data["counts"]["lead"] == 40
+    monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)
+    monkeypatch.setattr(selectors, "SAMPLE_WINDOWS", 6)
+    monkeypatch.setattr(selectors, "SAMPLE_WIDTH", 5)
+    monkeypatch.setattr(selectors, "SAMPLE_MATCHES_MIN", 5)
+    data = api.get("/api/v1/visitors", q="garcia").json()
+    assert data["counts_estimated"] == ["new", "lead"], data["counts"]
+    assert 20 <= data["counts"]["lead"] <= 60 and data["counts"]["customer"] is None
+
+
 def test_a_known_visitor_shows_the_sites_user_id_and_whether_it_is_verified(api, make_visitor):
     from django.utils import timezone
 

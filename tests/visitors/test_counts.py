@@ -17,6 +17,7 @@ from tertulia.conversations.flow_runner import live_chat_request
 from tertulia.conversations.services import visitor_set_status
 from tertulia.privacy.services import visitor_anonymise, visitor_delete, visitors_purge_expired
 from tertulia.team.services import team_member_remove
+from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.filters import VisitorFilters
 from tertulia.visitors.models import Visitor, VisitorCount, VisitorCountry
 from tertulia.visitors.selectors import visitor_countries, visitor_counts
@@ -148,10 +149,35 @@ def test_the_list_labels_capped_counts(owner_client, make_visitor, monkeypatch):
     assert '<span class="tab__count">5</span>' in html and "1\u20135 of 5" in html
 
 
-def test_counting_past_its_time_budget_shows_no_number(owner_client, make_visitor, monkeypatch):
+def test_counting_past_its_time_budget_shows_an_estimate(owner_client, make_visitor, monkeypatch):
     from tertulia.visitors import selectors
 
     monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)
+    monkeypatch.setattr(selectors, "SAMPLE_WINDOWS", 8)
+    monkeypatch.setattr(selectors, "SAMPLE_WIDTH", 5)
+    monkeypatch.setattr(selectors, "SAMPLE_MATCHES_MIN", 5)
+    for n in range(120):
+        make_visitor(
+            name=f"Garcia {n}" if n % 4 else f"Lopez {n}", status="lead" if n % 6 else "new"
+        )
+    html = owner_client.get("/visitors/?status=lead&q=garcia").content.decode()
+    shown = re.findall(r'class="tab__count"[^>]*>[^<]*<|pager__summary">[^<]*', html)
+    # 80 Garcias are leads: a sample of 40 of the 120 visitors (8 runs of 5) finds a third.
+    estimate = re.search(r'title="About ([\d,]+): estimated from a sample[^"]*">≈([\d,]+)<', html)
+    assert estimate, shown
+    assert estimate[1] == estimate[2] and 40 <= int(estimate[2]) <= 120, shown
+    assert f"1\u201325 of about {estimate[1]}<" in html, shown  # the Leads tab's
+    # The same sample every time: a refresh shows the same numbers.
+    assert re.findall(
+        r"≈\d+", owner_client.get("/visitors/?status=lead&q=garcia").content.decode()
+    ) == re.findall(r"≈\d+", html)
+
+
+def test_past_both_budgets_a_count_shows_no_number(owner_client, make_visitor, monkeypatch):
+    from tertulia.visitors import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)
+    monkeypatch.setattr(selectors, "SAMPLE_BUDGET_MS", 0)
     for n in range(30):
         make_visitor(name=f"Garcia {n}")
     html = owner_client.get("/visitors/?q=garcia").content.decode()
@@ -159,3 +185,70 @@ def test_counting_past_its_time_budget_shows_no_number(owner_client, make_visito
     assert "Garcia 29" in html and "1\u201325<" in html
     html = owner_client.get("/visitors/").content.decode()  # the unfiltered counts are kept
     assert '<span class="tab__count">30</span>' in html
+
+
+def test_a_sample_with_too_few_matches_estimates_nothing(workspace, make_visitor, monkeypatch):
+    from tertulia.visitors import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)
+    monkeypatch.setattr(selectors, "SAMPLE_WINDOWS", 10)
+    monkeypatch.setattr(selectors, "SAMPLE_WIDTH", 5)
+    for n in range(100):
+        make_visitor(name="Rare" if n == 50 else f"Common {n}")
+    workspace.refresh_from_db()  # as each request loads it: 100 visitors had
+    filters, _errors = VisitorFilters.from_query(QueryDict("q=rare"))
+    counts = selectors.visitor_counts(workspace=workspace, filters=filters)
+    assert counts.tabs["new"] is None  # one match at most in the sample: no guess
+    filters, _errors = VisitorFilters.from_query(QueryDict("q=common"))
+    counts = selectors.visitor_counts(workspace=workspace, filters=filters)
+    assert isinstance(counts.tabs["new"], selectors.About)
+    assert 70 <= counts.tabs["new"] <= 130
+
+
+def test_a_large_workspace_is_sampled_before_it_is_counted(workspace, make_visitor, monkeypatch):
+    from tertulia.visitors import selectors
+
+    monkeypatch.setattr(selectors, "SAMPLE_FIRST_ABOVE", 50)
+    monkeypatch.setattr(selectors, "SAMPLE_WINDOWS", 10)
+    monkeypatch.setattr(selectors, "SAMPLE_WIDTH", 10)
+    monkeypatch.setattr(selectors, "SAMPLE_MATCHES_MIN", 3)
+    statuses = VisitorStatus.values
+    for n in range(200):
+        if n % 2:
+            make_visitor(name=f"Garcia {n}", status=statuses[n % 5])
+        else:
+            make_visitor(name=f"Lopez {n}", status="new" if n % 4 else "closed")
+    workspace.refresh_from_db()  # as each request loads it: 200 visitors had
+    # Every tab holds enough Garcias in the sample: estimated; the views Mine and Waiting hold
+    # none, so they are counted.
+    filters, _errors = VisitorFilters.from_query(QueryDict("q=garcia"))
+    counts = selectors.visitor_counts(workspace=workspace, filters=filters)
+    assert all(isinstance(n, selectors.About) for n in counts.tabs.values()), counts
+    assert 10 <= counts.tabs["lead"] <= 40  # 20 exactly
+    assert counts.views["mine"] == 0 and counts.views["waiting"] == 0
+    assert isinstance(counts.views["all"], selectors.About)
+    # The Lopez are new or closed: those two are estimated, the other tabs counted.
+    filters, _errors = VisitorFilters.from_query(QueryDict("q=lopez"))
+    counts = selectors.visitor_counts(workspace=workspace, filters=filters)
+    assert isinstance(counts.tabs["new"], selectors.About) and 25 <= counts.tabs["new"] <= 75
+    assert isinstance(counts.tabs["closed"], selectors.About)
+    assert [counts.tabs[s] for s in ("lead", "customer", "archived")] == [0, 0, 0]
+    assert not isinstance(counts.tabs["lead"], selectors.About)
+    # A workspace below the threshold is counted as before.
+    monkeypatch.setattr(selectors, "SAMPLE_FIRST_ABOVE", 200)
+    filters, _errors = VisitorFilters.from_query(QueryDict("q=garcia"))
+    counts = selectors.visitor_counts(workspace=workspace, filters=filters)
+    assert counts.tabs["lead"] == 20 and not isinstance(counts.tabs["lead"], selectors.About)
+
+
+def test_estimates_are_rounded_to_two_figures():
+    from tertulia.visitors.selectors import _two_figures
+
+    assert [_two_figures(n) for n in (7, 87.4, 99.6, 1562, 12_437, 987_654)] == [
+        7,
+        87,
+        100,
+        1_600,
+        12_000,
+        990_000,
+    ]

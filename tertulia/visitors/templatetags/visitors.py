@@ -15,6 +15,7 @@ from tertulia.core.countries import country_name as _country_name
 from tertulia.core.web import is_web_url
 from tertulia.geo.location import ATTRIBUTION_URL
 from tertulia.visitors.choices import VisitorStatus
+from tertulia.visitors.selectors import About
 
 register = template.Library()
 
@@ -154,9 +155,30 @@ def day_heading(moment) -> str:
 @register.filter
 def visitor_count(count: int | None, cap: int | None = None) -> str:
     """A tab's count with the language's digit grouping; past the cap of a capped count,
-    "1,000+" (the count stopped there); "…" when it was not counted (it took too long)."""
+    "1,000+" (the count stopped there); "≈12,000" when it was estimated (counting took too
+    long), "…" when not even that."""
     if count is None:
         return "…"
+    if isinstance(count, About):
+        return f"≈{number_format(count, force_grouping=True)}"
     if cap is not None and count > cap:
         return f"{number_format(cap, force_grouping=True)}+"
     return number_format(count, force_grouping=True)
+
+
+@register.filter
+def grouped(number: int) -> str:
+    """A number with the language's digit grouping: 12,000 / 12.000."""
+    return number_format(int(number), force_grouping=True)
+
+
+@register.filter
+def visitor_count_title(count: int | None) -> str:
+    """What a tab's count that was not counted means (its tooltip); "" for a counted one."""
+    if count is None:
+        return _("Not counted: too many to count quickly")
+    if isinstance(count, About):
+        return _("About %(count)s: estimated from a sample, too many to count quickly") % {
+            "count": number_format(count, force_grouping=True)
+        }
+    return ""
