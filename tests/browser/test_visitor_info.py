@@ -160,3 +160,30 @@ def test_owner_deletes_a_visitor_after_confirming(page, known, owner):
     assert (owner.workspace.ip_storage, owner.workspace.retention_days) == ("full", 90)
     screenshot(page, "workspace-settings")
     assert_accessible(page, "workspace-with-privacy-log")
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_the_full_page_shows_the_newest_message_with_the_reply_box(page, known, owner, size):
+    """A long conversation scrolls in its own box sized to the screen: on a desktop the newest
+    message and the reply box are in view as the page opens; on a phone (Info comes first),
+    once the conversation is scrolled to. Neither hides under the other."""
+    from tertulia.conversations.services import message_post
+
+    for n in range(30):
+        message_post(visitor=known, sender="visitor", text=f"Pregunta número {n}")
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    log_in(page, owner.user.email)
+    page.goto(f"/visitors/{known.pk}/")
+    newest = page.locator(".card--conversation .msg").filter(has_text="Pregunta número 29")
+    reply = page.get_by_role("textbox", name="Your message")
+    if size[0] < 900:
+        page.locator(".card--conversation").evaluate(
+            "card => window.scrollBy(0, card.getBoundingClientRect().top - 64)"
+        )
+    expect(newest).to_be_in_viewport()
+    expect(reply).to_be_in_viewport()
+    newest_box, reply_box = newest.bounding_box(), reply.bounding_box()
+    assert newest_box["y"] + newest_box["height"] <= reply_box["y"], (newest_box, reply_box)
+    assert reply_box["y"] + reply_box["height"] <= size[1]
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    screenshot(page, f"visitor-page-long-conversation-{size[0]}")
