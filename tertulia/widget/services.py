@@ -476,6 +476,19 @@ def widget_typing(*, visitor: Visitor) -> None:
     )
 
 
+def conversation_replaced(*, visitor: Visitor, shown: str, after: int) -> bool:
+    """Whether the conversation a chat shows is no longer the visitor's as it was (two visitors
+    merged), so the chat loads it anew: it showed another visitor's (`shown`: the id it was
+    given when it opened; its token now opens this one), or the message it showed last
+    (`after`) was written again."""
+    try:
+        if int(shown) != visitor.pk:
+            return True
+    except ValueError:  # none given (an older chat), or not a number
+        pass
+    return after > 0 and not Message.objects.filter(visitor=visitor, pk=after).exists()
+
+
 def widget_history(*, visitor: Visitor, after: int = 0, limit: int = 200) -> list[dict]:
     """The messages the visitor sees, after message id `after`, oldest first."""
     visible = Message.objects.filter(visitor=visitor).visible_to_visitor().select_related("agent")

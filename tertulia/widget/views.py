@@ -37,6 +37,7 @@ from tertulia.widget.services import (
     WidgetError,
     bot_for_key,
     chat_language,
+    conversation_replaced,
     visitor_for_token,
     widget_action_apply,
     widget_history,
@@ -320,12 +321,15 @@ def api_send(request, bot, data):
 @gzip_page
 @widget_api("GET")
 def api_messages(request, bot, data):
-    """For the fallback's polling: the messages after `after`, and the state."""
+    """For the fallback's polling: the messages after `after`, and the state; `{"reload": true}`
+    when the conversation was replaced since (the socket's `reload` frame)."""
     visitor = _visitor(request, bot)
     try:
         after = max(int(request.GET.get("after", "0")), 0)
     except ValueError:
         after = 0
+    if conversation_replaced(visitor=visitor, shown=request.GET.get("visitor", ""), after=after):
+        return JsonResponse({"reload": True})
     visitor.refresh_from_db(fields=["flow_cursor", "live_chat"])
     return JsonResponse(
         {"messages": widget_history(visitor=visitor, after=after), "state": widget_state(visitor)}

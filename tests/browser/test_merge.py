@@ -103,3 +103,36 @@ def test_an_agent_sees_no_merge_action(page, agent, pair):
     page.goto(f"/visitors/{laptop.pk}/")
     expect(page.get_by_role("heading", name="Lucía", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Merge with another visitor…")).to_have_count(0)
+
+
+def test_a_chat_without_websocket_shows_the_merged_conversation(page, owner, bot, make_visitor):
+    """The chat on the HTTP fallback (this test server has no WebSocket) hears of a merge at its
+    next poll: it loads the one conversation again, every message once, in time order."""
+    from tertulia.conversations.merge import visitors_merge
+    from tests.browser.conftest import in_another_thread
+
+    bot.title = "Panadería Luna"
+    bot.save()
+    page.goto(f"/widget/{bot.public_key}/?lang=es")
+    page.get_by_role("button", name="Sales").or_(
+        page.get_by_role("button", name="Ventas")
+    ).wait_for()
+    page.get_by_role("textbox").fill("Soy Lucía desde el portátil")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Soy Lucía desde el portátil")).to_have_count(1)
+    stored = Message.objects.filter(text="Soy Lucía desde el portátil")
+    for _ in range(80):  # the fallback sends over HTTP: within a few seconds
+        if stored.exists():
+            break
+        page.wait_for_timeout(100)
+    laptop = stored.get().visitor
+    earlier = make_visitor(name="Lucía Fernández")
+    said(earlier, "Escribí antes desde el móvil", 60)
+    in_another_thread(visitors_merge, keep=laptop, other=earlier, actor=owner.user)
+    # Polled every 3 seconds.
+    expect(page.get_by_text("Escribí antes desde el móvil")).to_be_visible(timeout=10_000)
+    texts = page.locator(".msg").all_inner_texts()
+    mine = [n for n, text in enumerate(texts) if "Soy Lucía desde el portátil" in text]
+    earlier_at = [n for n, text in enumerate(texts) if "Escribí antes desde el móvil" in text]
+    assert len(mine) == 1 and len(earlier_at) == 1 and earlier_at[0] < mine[0], texts
+    screenshot(page, "merge-fallback-chat")

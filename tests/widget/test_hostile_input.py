@@ -185,7 +185,7 @@ def test_polling_with_any_query(stranger, bot, log, after, token):
     real = fresh_visitor(stranger, bot)
     log.clear()
     response = stranger.get(
-        f"/widget/{bot.public_key}/messages?after={after}",
+        f"/widget/{bot.public_key}/messages?after={after}&visitor={after}",
         headers={"X-Tertulia-Token": real if token is None else token},
     )
     assert_clean(response, log)

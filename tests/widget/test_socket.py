@@ -257,3 +257,40 @@ def test_a_merge_reloads_both_chats_and_the_merged_browser_continues_the_kept_vi
         chat.send(json.dumps(sent))
         receive_until(chat, reply_to(sent["client_id"]))
     assert Message.objects.filter(visitor_id=kept["visitor"]["id"], text="still here").exists()
+
+
+def test_a_polling_chat_is_told_to_reload_after_a_merge(bot, owner, asgi_server):
+    """The HTTP fallback has no socket to hear `reload`: its next poll says it instead, to the
+    merged visitor's chat, and to the kept one's when the merge wrote its messages again (the
+    two conversations overlapped in time); the reloaded chat polls as before."""
+    from tertulia.conversations.merge import visitors_merge
+
+    key = bot.public_key
+    (_, kept, _), (_, merged, _) = open_chat(asgi_server, key), open_chat(asgi_server, key)
+
+    def poll(opened, after):
+        shown = opened["visitor"]["id"]
+        status, polled, _ = http(
+            asgi_server,
+            "GET",
+            f"/widget/{key}/messages?after={after}&visitor={shown}",
+            token=opened["token"],
+        )
+        assert status == 200
+        return polled
+
+    assert poll(kept, kept["messages"][-1]["id"])["messages"] == []
+    visitors_merge(
+        keep=Visitor.objects.get(pk=kept["visitor"]["id"]),
+        other=Visitor.objects.get(pk=merged["visitor"]["id"]),
+        actor=owner.user,
+    )
+    assert poll(merged, merged["messages"][-1]["id"]) == {"reload": True}
+    # The kept visitor's conversation came first, so it was not written again: the other one's
+    # messages follow it, and its chat hears of them as new ones.
+    appended = poll(kept, kept["messages"][-1]["id"])["messages"]
+    assert [m["text"] for m in appended] == [m["text"] for m in merged["messages"]]
+    status, again, _ = open_chat(asgi_server, key, token=merged["token"])
+    assert status == 200 and again["visitor"] == kept["visitor"]
+    assert poll(again, again["messages"][-1]["id"])["messages"] == []
+    assert poll(again, 0)["messages"] == again["messages"]  # a first poll is never a reload

@@ -194,6 +194,13 @@
     socket = null;
   }
 
+  // The conversation changed as a whole (two visitors were merged): load it again.
+  function reload() {
+    hangUp(); clearTimeout(pollTimer); clearLog();
+    started = false;
+    start();
+  }
+
   /* The site's restart (a log-out): a new conversation the next time the visitor writes or opens
      the chat, without what this one left in the outbox or what the site said. */
   function restart() {
@@ -297,12 +304,7 @@
       case F.typing:
         showTyping(data.agent, true);
         break;
-      case F.reload:  // the conversation changed as a whole (two visitors were merged)
-        hangUp();
-        clearLog();
-        started = false;
-        start();
-        break;
+      case F.reload: reload(); break;
     }
   }
 
@@ -344,7 +346,8 @@
 
   function poll() {
     clearTimeout(pollTimer);
-    request("GET", "messages?after=" + lastId).then(function (reply) {
+    request("GET", "messages?after=" + lastId + "&visitor=" + visitorId).then(function (reply) {
+      if (reply.ok && reply.data.reload) { reload(); return true; }
       if (reply.ok) {
         reply.data.messages.forEach(function (m) { add(m, true); });
         setState(reply.data.state);
@@ -352,7 +355,7 @@
         flush();
       }
     }).catch(function () { setConnection(T.reconnecting); })
-      .then(function () { pollTimer = setTimeout(poll, 3000); });
+      .then(function (reloading) { if (!reloading) pollTimer = setTimeout(poll, 3000); });
   }
 
   var started = false;
