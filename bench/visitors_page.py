@@ -127,8 +127,53 @@ def main():
             f"{label:<40} {median:>10.1f} {p95:>8.1f} {'<= ' + str(target):>7} {queries:>8}"
             f" {size / 1024:>7.1f}"
         )
+    estimates(workspace, [url for _label, url, _headers, _target in cases if "=" in url])
     if args.plans:
         plans(workspace)
+
+
+def estimates(workspace: Workspace, urls: list[str]):
+    """The tab counts the filtered lists above showed, next to exact counts (counted here with
+    no time budget): which were estimated, and how far off."""
+    from tertulia.visitors import selectors
+
+    print("\ntab counts under filters: shown (≈ estimated, + at least) / exact")
+    errors = []
+    for url in urls:
+        query = QueryDict(url.partition("?")[2])
+        if not any(key in query for key in ("q", "country", "engaged", "email", "started_from")):
+            continue
+        filters = VisitorFilters.from_query(query)[0]
+        workspace.refresh_from_db()
+        shown = selectors.visitor_counts(workspace=workspace, filters=filters).tabs
+        exact = {
+            status: Visitor.objects.filter(workspace=workspace, status=status)
+            .filter(filters.condition())
+            .count()
+            for status in shown
+        }
+        cells = []
+        for status, count in shown.items():
+            if isinstance(count, selectors.About):
+                errors.append(abs(count - exact[status]) / max(exact[status], 1))
+                cells.append(f"{status} ≈{count:,}/{exact[status]:,}")
+            elif count is None:
+                cells.append(f"{status} …/{exact[status]:,}")
+            elif count > selectors.COUNT_CAP:
+                cells.append(f"{status} {selectors.COUNT_CAP:,}+/{exact[status]:,}")
+            else:
+                cells.append(f"{status} {count:,}/{exact[status]:,}")
+        print(f"  {url.partition('?')[2]:<45} " + "  ".join(cells))
+    if errors:
+        errors.sort()
+        median, worst = statistics.median(errors), errors[-1]
+        print(f"estimates: {len(errors)}, off by {median:.0%} (median), {worst:.0%} at most")
+        record(
+            f"Visitors page at {workspace.visitor_seq:,} visitors",
+            "estimated counts, median error",
+            round(median * 100, 1),
+            "%",
+        )
 
 
 def plans(workspace: Workspace):
