@@ -90,34 +90,31 @@ def _csv_line_batches(headers: Sequence, lines: Iterable[str], every: int) -> It
 
 def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
     """The CSV file in chunks of a few hundred rows."""
-    for text, _count in _csv_batches(headers, rows, _CSV_FLUSH_ROWS):
-        yield text
+    return (text for text, _count in _csv_batches(headers, rows, _CSV_FLUSH_ROWS))
 
 
 def write_csv(
     handle: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence], progress: Progress = None
 ) -> int:
     """Write the CSV file into `handle`; returns the number of rows."""
-    count = 0
-    for text, count in _csv_batches(headers, rows, _FILE_ROWS):
-        handle.write(text.encode())
-        if progress is not None:
-            progress(count)
-    return count
+    return _written(handle, _csv_batches(headers, rows, _FILE_ROWS), progress)
 
 
 def csv_line_chunks(headers: Sequence[str], lines: Iterable[str]) -> Iterator[str]:
     """The CSV file in chunks of a few hundred rows, from lines the database built."""
-    for text, _count in _csv_line_batches(headers, lines, _CSV_FLUSH_ROWS):
-        yield text
+    return (text for text, _count in _csv_line_batches(headers, lines, _CSV_FLUSH_ROWS))
 
 
 def write_csv_lines(
     handle: BinaryIO, headers: Sequence[str], lines: Iterable[str], progress: Progress = None
 ) -> int:
     """Write the CSV file into `handle` from lines the database built; returns the rows."""
+    return _written(handle, _csv_line_batches(headers, lines, _FILE_ROWS), progress)
+
+
+def _written(handle: BinaryIO, batches: Iterator[tuple], progress: Progress) -> int:
     count = 0
-    for text, count in _csv_line_batches(headers, lines, _FILE_ROWS):
+    for text, count in batches:
         handle.write(text.encode())
         if progress is not None:
             progress(count)

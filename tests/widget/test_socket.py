@@ -172,19 +172,28 @@ def test_a_dropped_connection_resumes_after_the_last_message(layer, bot, asgi_se
     assert hello["messages"][1]["sender"] == Sender.BOT
 
 
+def poll(server, key: str, opened: dict, after: int | None = None) -> dict:
+    """What the HTTP fallback's poll answers a chat opened as `opened` (by default, after the
+    last message it was given)."""
+    after = opened["messages"][-1]["id"] if after is None else after
+    shown = opened["visitor"]["id"]
+    status, polled, _ = http(
+        server,
+        "GET",
+        f"/widget/{key}/messages?after={after}&visitor={shown}",
+        token=opened["token"],
+    )
+    assert status == 200
+    return polled
+
+
 def test_polling_fallback_sees_agent_messages(bot, owner, asgi_server):
     _, opened, _ = open_chat(asgi_server, bot.public_key)
     visitor = Visitor.objects.get(pk=opened["visitor"]["id"])
     member_post(
         asgi_server, owner.user, f"/visitors/{visitor.pk}/reply", {"text": "Hello from a person"}
     )
-    status, polled, _ = http(
-        asgi_server,
-        "GET",
-        f"/widget/{bot.public_key}/messages?after={opened['messages'][-1]['id']}",
-        token=opened["token"],
-    )
-    assert status == 200
+    polled = poll(asgi_server, bot.public_key, opened)
     assert [m["text"] for m in polled["messages"]] == ["Hello from a person"]
     assert polled["state"]["live_chat"] == "active"
 
@@ -268,29 +277,20 @@ def test_a_polling_chat_is_told_to_reload_after_a_merge(bot, owner, asgi_server)
     key = bot.public_key
     (_, kept, _), (_, merged, _) = open_chat(asgi_server, key), open_chat(asgi_server, key)
 
-    def poll(opened, after):
-        shown = opened["visitor"]["id"]
-        status, polled, _ = http(
-            asgi_server,
-            "GET",
-            f"/widget/{key}/messages?after={after}&visitor={shown}",
-            token=opened["token"],
-        )
-        assert status == 200
-        return polled
-
-    assert poll(kept, kept["messages"][-1]["id"])["messages"] == []
+    assert poll(asgi_server, key, kept)["messages"] == []
     visitors_merge(
         keep=Visitor.objects.get(pk=kept["visitor"]["id"]),
         other=Visitor.objects.get(pk=merged["visitor"]["id"]),
         actor=owner.user,
     )
-    assert poll(merged, merged["messages"][-1]["id"]) == {"reload": True}
+    assert poll(asgi_server, key, merged) == {"reload": True}
     # The kept visitor's conversation came first, so it was not written again: the other one's
     # messages follow it, and its chat hears of them as new ones.
-    appended = poll(kept, kept["messages"][-1]["id"])["messages"]
+    appended = poll(asgi_server, key, kept)["messages"]
     assert [m["text"] for m in appended] == [m["text"] for m in merged["messages"]]
     status, again, _ = open_chat(asgi_server, key, token=merged["token"])
     assert status == 200 and again["visitor"] == kept["visitor"]
-    assert poll(again, again["messages"][-1]["id"])["messages"] == []
-    assert poll(again, 0)["messages"] == again["messages"]  # a first poll is never a reload
+    assert poll(asgi_server, key, again)["messages"] == []
+    assert (
+        poll(asgi_server, key, again, after=0)["messages"] == again["messages"]
+    )  # a first poll is never a reload
