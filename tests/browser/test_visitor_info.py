@@ -187,3 +187,4 @@ def test_the_full_page_shows_the_newest_message_with_the_reply_box(page, known, 
     assert reply_box["y"] + reply_box["height"] <= size[1]
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
     screenshot(page, f"visitor-page-long-conversation-{size[0]}")
+    assert_accessible(page, f"visitor-page-long-conversation-{size[0]}")
