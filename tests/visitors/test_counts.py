@@ -149,7 +149,9 @@ def test_the_list_labels_capped_counts(owner_client, make_visitor, monkeypatch):
     assert '<span class="tab__count">5</span>' in html and "1\u20135 of 5" in html
 
 
-def test_counting_past_its_time_budget_shows_an_estimate(owner_client, make_visitor, monkeypatch):
+def test_counting_past_its_time_budget_shows_an_estimate(
+    owner_client, owner, make_visitor, monkeypatch
+):
     from tertulia.visitors import selectors
 
     monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)
@@ -167,6 +169,12 @@ def test_counting_past_its_time_budget_shows_an_estimate(owner_client, make_visi
     assert estimate, shown
     assert estimate[1] == estimate[2] and 40 <= int(estimate[2]) <= 120, shown
     assert f"1\u201325 of about {estimate[1]}<" in html, shown  # the Leads tab's
+    # In Spanish too.
+    owner.user.language = "es"
+    owner.user.save()
+    spanish = owner_client.get("/visitors/?status=lead&q=garcia").content.decode()
+    assert f'title="Unos {estimate[1]}: estimado con una muestra' in spanish
+    assert f"1\u201325 de unos {estimate[1]}<" in spanish
     # The same sample every time: a refresh shows the same numbers.
     assert re.findall(
         r"≈\d+", owner_client.get("/visitors/?status=lead&q=garcia").content.decode()
