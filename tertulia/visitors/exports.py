@@ -155,13 +155,12 @@ def _csv_line(labels: ExportLabels, countries: list[str]) -> exports.CsvLine:
     def constant(text: str) -> Value:
         return Value(exports.csv_constant(text), output_field=TextField())
 
-    before, _sep, after = (labels.unnamed % {"number": "\0"}).partition("\0")
+    before, number, after = (labels.unnamed % {"number": "\0"}).partition("\0")
+    unnamed = [Value(before), Cast("number", TextField()), Value(after)] if number else []
     name = Case(
         When(
             Q(name__isnull=True) | Q(name=""),
-            then=Concat(
-                Value(before), Cast("number", TextField()), Value(after), output_field=TextField()
-            ),
+            then=Concat(*unnamed, output_field=TextField()) if unnamed else Value(before),
         ),
         default=F("name"),
         output_field=TextField(),

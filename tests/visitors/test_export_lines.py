@@ -1,6 +1,7 @@
 """A CSV export's lines, built by the database, are byte for byte what the CSV writer makes of
 the same visitors' values: any text, any language, any time zone, either database."""
 
+import dataclasses
 import datetime as dt
 import io
 import random
@@ -54,11 +55,11 @@ visitors = st.fixed_dictionaries(
 )
 
 
-def both_ways(workspace, *, language: str, zone: str) -> tuple[bytes, bytes]:
+def both_ways(workspace, *, language: str, zone: str, **labelled) -> tuple[bytes, bytes]:
     """The workspace's visitors written from Python values, and from the database's lines."""
     queryset = Visitor.objects.filter(workspace=workspace).order_by("-created_at", "-id")
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
-        labels = ExportLabels.current()
+        labels = dataclasses.replace(ExportLabels.current(), **labelled)
         from_values, from_lines = io.BytesIO(), io.BytesIO()
         exports.write_csv(from_values, labels.headers, export_values(queryset, labels))
         lines = export_lines(queryset, labels, workspace_id=workspace.pk, batch=3)
@@ -105,6 +106,25 @@ def test_the_minute_is_right_on_both_sides_of_every_clock_change(workspace, make
     from_values, from_lines = both_ways(workspace, language="en", zone=zone)
     assert from_lines == from_values
     assert from_lines.count(b"\r\n") == len(moments) + 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("unnamed", "shown"),
+    [
+        ("Anónimo", "Anónimo"),
+        ("Nº %(number)s, sin nombre", '"Nº 1, sin nombre"'),
+        ("%(number)s", "2"),
+    ],
+)
+def test_a_visitor_without_a_name_reads_as_the_language_says(
+    workspace, make_visitor, unnamed, shown
+):
+    make_visitor(name=None)
+    make_visitor(name="")
+    from_values, from_lines = both_ways(workspace, language="es", zone="UTC", unnamed=unnamed)
+    assert from_lines == from_values
+    assert f",{shown},".encode() in from_lines
 
 
 def test_the_offsets_are_python_s_own():
