@@ -147,6 +147,8 @@ SAMPLE_WINDOWS = 20
 SAMPLE_WIDTH = 50
 SAMPLE_MATCHES_MIN = 20
 SAMPLE_BUDGET_MS = 10
+# Too few matches for an estimate can still tell "more than COUNT_CAP" (see `_told`).
+SAMPLE_ABOVE_CAP = 4
 # In a workspace that has had more visitors than this, a count under filters is estimated
 # first (a count would mostly run out of time), and counted only where the sample holds too
 # few matches to tell.
@@ -289,12 +291,20 @@ def _estimated(workspace: Workspace, filters: VisitorFilters) -> dict[str, About
     )
     if not seen or not population:
         return unknown
-    return {
-        name: About(_two_figures(population * matches / seen))
-        if matches >= SAMPLE_MATCHES_MIN
-        else None
-        for name, matches in found.items()
-    }
+    # Matches the sample would hold, on average, if a count were just COUNT_CAP: holding at
+    # least SAMPLE_ABOVE_CAP times that (and 5 or more) makes "more than COUNT_CAP" all but
+    # certain, where an estimate would still be too rough to show.
+    at_cap = COUNT_CAP * seen / population
+    return {name: _told(matches, population / seen, at_cap) for name, matches in found.items()}
+
+
+def _told(matches: int, scale: float, at_cap: float) -> int | None:
+    """A count from its matches in the sample: an estimate, more than COUNT_CAP, or None."""
+    if matches >= SAMPLE_MATCHES_MIN:
+        return About(_two_figures(matches * scale))
+    if matches >= max(5, SAMPLE_ABOVE_CAP * at_cap):
+        return COUNT_CAP + 1  # shown as "1,000+", as a capped count past its cap
+    return None
 
 
 def _two_figures(number: float) -> int:

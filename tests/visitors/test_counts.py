@@ -249,6 +249,30 @@ def test_a_large_workspace_is_sampled_before_it_is_counted(workspace, make_visit
     assert counts.tabs["lead"] == 20 and not isinstance(counts.tabs["lead"], selectors.About)
 
 
+def test_a_sample_too_small_to_estimate_can_still_say_more_than_the_cap(
+    workspace, make_visitor, monkeypatch
+):
+    from tertulia.visitors import selectors
+
+    monkeypatch.setattr(selectors, "SAMPLE_FIRST_ABOVE", 50)
+    monkeypatch.setattr(selectors, "SAMPLE_WINDOWS", 10)
+    monkeypatch.setattr(selectors, "SAMPLE_WIDTH", 10)
+    monkeypatch.setattr(selectors, "SAMPLE_MATCHES_MIN", 1000)  # never precise enough here
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)  # nothing gets counted
+    for n in range(200):
+        make_visitor(
+            name=f"Garcia {n}" if n % 2 else f"Lopez {n}", status="lead" if n % 2 else "new"
+        )
+    workspace.refresh_from_db()
+    filters, _errors = VisitorFilters.from_query(QueryDict("q=garcia"))
+    counts = selectors.visitor_counts(workspace=workspace, filters=filters)
+    # About 50 of the sample's 100 visitors are Garcias and leads, where a count of 3 would
+    # put 1.5 there: "3+" without counting. No Garcia is new: that one is not told.
+    assert counts.tabs["lead"] == 4 and counts.cap == 3
+    assert counts.tabs["new"] is None and counts.tabs["closed"] is None
+
+
 def test_estimates_are_rounded_to_two_figures():
     from tertulia.visitors.selectors import _two_figures
 
