@@ -359,3 +359,26 @@ def test_pages_next_last_previous_first_and_shareable(page, hub, make_visitor):
     pages.get_by_role("link", name="First").click()
     expect(summary).to_have_text(f"1\u201325 of {total}")
     assert visitor_rows(page).locator(".row-link").all_inner_texts() == first_names
+
+
+def test_estimated_counts_are_labelled(page, hub, monkeypatch):
+    """Counts that run out of time show as estimates: "≈N" on the tabs, with a tooltip that says
+    so, and "of about N" under the list; at desktop and phone size, with axe."""
+    from tertulia.visitors import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)  # the live server runs in this process
+    monkeypatch.setattr(selectors, "SAMPLE_WIDTH", 5)
+    monkeypatch.setattr(selectors, "SAMPLE_MATCHES_MIN", 3)
+    log_in(page, "owner@acme.test")
+    page.goto("/visitors/?engaged=on")
+    estimated = page.locator(".tab__count", has_text="≈").first
+    expect(estimated).to_be_visible()
+    expect(estimated).to_have_attribute("title", re.compile(r"^About \d+: estimated from a sample"))
+    expect(page.locator(".pager__summary")).to_contain_text(re.compile(r"of about \d+"))
+    screenshot(page, "visitors-estimated-counts")
+    assert_accessible(page, "visitors-estimated-counts")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_text("Hide filters").click()  # on a phone the open filters cover the page
+    estimated.scroll_into_view_if_needed()
+    screenshot(page, "visitors-estimated-counts-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
