@@ -157,6 +157,13 @@ SAMPLE_FIRST_ABOVE = 50_000
 COUNTED_FIELDS = {"assignee", "preview"}
 
 
+# Each count the page shows: a status tab in the chosen view, a view in the chosen tab.
+COUNT_NAMES = (
+    *(f"tab_{s}" for s in VisitorStatus.values),
+    *(f"view_{v}" for v in InboxView.values),
+)
+
+
 def _in_view(view: InboxView, *, me: int | None, assignee: int, waiting: bool) -> bool:
     match view:
         case InboxView.MINE:
@@ -171,7 +178,7 @@ def _in_view(view: InboxView, *, me: int | None, assignee: int, waiting: bool) -
 def _tally(rows, filters: VisitorFilters) -> dict[str, int]:
     """(status, assignee id or 0, waiting, visitors) rows added up into each status tab in the
     chosen view ("tab_new", ...) and each view in the chosen tab ("view_mine", ...)."""
-    counted = dict.fromkeys(_conditions(filters), 0)
+    counted = dict.fromkeys(COUNT_NAMES, 0)
     for status, assignee, waiting, visitors in rows:
         for view in InboxView:
             if _in_view(view, me=filters.me, assignee=assignee, waiting=waiting):
@@ -252,7 +259,7 @@ def _estimated(workspace: Workspace, filters: VisitorFilters) -> dict[str, About
     numbers follow arrival, so the runs span the workspace's history; they start at the same
     places every time while the workspace does not grow (its id is the seed), so a list that
     refreshes does not see its counts jump."""
-    unknown = dict.fromkeys(_conditions(filters))
+    unknown = dict.fromkeys(COUNT_NAMES)
     last = workspace.visitor_seq
     starts = random.Random(workspace.pk).sample(
         range(1, max(2, last - SAMPLE_WIDTH + 2)),
