@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +17,7 @@ from tertulia.conversations.models import (
     StatusChange,
     counts_as_message,
 )
+from tertulia.core import rows
 from tertulia.core.limits import MESSAGE_MAX
 from tertulia.realtime import events
 from tertulia.realtime.publish import (
@@ -73,7 +73,7 @@ class VisitorChanges:
     def write(self, visitor_id: int) -> None:
         """Write what was gathered (nothing when nothing was), then start afresh."""
         if self.messages:
-            Message.objects.bulk_create(self.messages)
+            rows.insert(self.messages)
             for message in self.messages:
                 if message.kind not in MEMBERS_ONLY_KINDS:  # a note is never an event
                     published(
@@ -81,9 +81,7 @@ class VisitorChanges:
                         event=events.MESSAGE_CREATED,
                         data={"visitor": visitor_id, "message": message.widget_json()},
                     )
-        if self.values or self.increments:
-            steps = {name: F(name) + step for name, step in self.increments.items()}
-            Visitor.objects.filter(pk=visitor_id).update(**self.values, **steps)
+        rows.update(Visitor, visitor_id, values=self.values, add=self.increments)
         self.values, self.increments, self.messages = {}, {}, []
 
 

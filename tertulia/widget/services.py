@@ -25,7 +25,7 @@ from tertulia.conversations.identity import (
 from tertulia.conversations.models import Message, MessageKind, Sender
 from tertulia.conversations.office_hours import away_email_capture
 from tertulia.conversations.services import VisitorChanges, message_post
-from tertulia.core import limits, ratelimit
+from tertulia.core import limits, ratelimit, rows
 from tertulia.core.languages import supported_language
 from tertulia.core.untrusted import storable_text
 from tertulia.core.web import is_web_url
@@ -361,7 +361,7 @@ def widget_action_apply(*, bot: Bot, visitor: Visitor, action: dict, ip: str) ->
 def _action_stored(bot: Bot, visitor: Visitor, action: dict, client_id: str) -> Message:
     kind = action["type"]
     with transaction.atomic():
-        visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
+        visitor = rows.locked(Visitor, visitor.pk)
         if visitor.bot_id == bot.pk:
             visitor.bot = bot  # the flow runs with this one: its office hours too, no query
         if kind != "text":

@@ -1,0 +1,118 @@
+"""Plain-SQL rows (`core.rows`) read and write exactly what the ORM would, on both databases."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
+from django.utils import timezone
+
+from tertulia.conversations.models import Message, MessageKind, Sender
+from tertulia.core import rows
+from tertulia.visitors.models import Visitor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_a_locked_row_reads_as_the_orm_reads_it(make_visitor, agent):
+    visitor = make_visitor(
+        name="Zoë \u201cquoted\u201d",
+        email="zoe@example.com",
+        utm={"source": "news", "deep": {"list": [1, 2.5, None, "ü"]}},
+        attributes={"plan": "pro", "seats": 3, "trial": True},
+        engaged=True,
+        ip="2001:db8::1",
+    )
+    Visitor.objects.filter(pk=visitor.pk).update(
+        assignee=agent, waiting_since=timezone.now(), flow_cursor={"node": "n1"}
+    )
+    with transaction.atomic():
+        read = rows.locked(Visitor, visitor.pk)
+    expected = Visitor.objects.get(pk=visitor.pk)
+    assert _fields(read) == _fields(expected)
+    for name, value in _fields(read).items():
+        assert type(value) is type(_fields(expected)[name]), name
+    assert read._state.adding is False
+    assert read._state.db == "default"
+
+
+def test_a_row_that_is_not_there_is_does_not_exist(make_visitor):
+    visitor = make_visitor()
+    visitor_id = visitor.pk
+    visitor.delete()
+    with transaction.atomic(), pytest.raises(Visitor.DoesNotExist):
+        rows.locked(Visitor, visitor_id)
+
+
+def test_a_lock_outside_a_transaction_is_refused(make_visitor):
+    visitor = make_visitor()
+    with pytest.raises(TransactionManagementError):
+        rows.locked(Visitor, visitor.pk)
+
+
+def test_inserted_rows_get_their_ids_in_order_and_read_back_the_same(make_visitor):
+    visitor = make_visitor()
+    when = dt.datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=dt.UTC)
+    messages = [
+        Message(
+            workspace_id=visitor.workspace_id,
+            visitor=visitor,
+            sender=Sender.BOT,
+            kind=MessageKind.TEXT,
+            text=text,
+            payload=payload,
+            client_id=client_id,
+            created_at=when + dt.timedelta(seconds=number),
+        )
+        for number, (text, payload, client_id) in enumerate(
+            [
+                ("first", {}, None),
+                ("'; DROP TABLE x; --", {"options": ["a", "b"], "n": None}, "c-1"),
+                ("\u00e9\u4e2d\U0001f600", {"nested": {"deep": [True, False]}}, None),
+            ]
+        )
+    ]
+    rows.insert(messages)
+    ids = [message.pk for message in messages]
+    assert all(ids) and ids == sorted(ids)
+    for message in messages:
+        assert message._state.adding is False
+        assert _fields(Message.objects.get(pk=message.pk)) == _fields(message)
+
+
+def test_a_database_default_is_left_to_the_database(make_visitor):
+    visitor = make_visitor()
+    message = Message(workspace_id=visitor.workspace_id, visitor=visitor, sender=Sender.BOT)
+    rows.insert([message])
+    stored = Message.objects.get(pk=message.pk)
+    assert abs(stored.created_at - timezone.now()) < dt.timedelta(minutes=1)
+
+
+def test_an_update_sets_and_adds(make_visitor):
+    visitor = make_visitor()
+    when = timezone.now()
+    changed = rows.update(
+        Visitor,
+        visitor.pk,
+        values={"last_message_at": when, "flow_cursor": {"node": "x"}, "engaged": True},
+        add={"message_count": 3, "unread": 1},
+    )
+    assert changed == 1
+    rows.update(Visitor, visitor.pk, values={}, add={"message_count": 2})
+    visitor.refresh_from_db()
+    assert visitor.last_message_at == when
+    assert visitor.flow_cursor == {"node": "x"}
+    assert visitor.engaged is True
+    assert (visitor.message_count, visitor.unread) == (5, 1)
+
+
+def test_an_update_of_a_row_that_is_gone_changes_nothing(make_visitor):
+    visitor = make_visitor()
+    visitor_id = visitor.pk
+    visitor.delete()
+    assert rows.update(Visitor, visitor_id, values={"engaged": True}, add={}) == 0
+    assert rows.update(Visitor, visitor_id, values={}, add={}) == 0
