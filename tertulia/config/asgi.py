@@ -17,7 +17,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from tertulia.config.urls import websocket_urlpatterns  # noqa: E402
-from tertulia.core.concurrency import LimitedConcurrency  # noqa: E402
+from tertulia.core.concurrency import LimitedConcurrency, ReusedThreads  # noqa: E402
 from tertulia.core.health import HealthChecks  # noqa: E402
 from tertulia.core.sockets import (  # noqa: E402
     BrokenFramesInOneLine,
@@ -30,7 +30,9 @@ logging.getLogger("uvicorn.error").addFilter(BrokenFramesInOneLine())
 
 application = ProtocolTypeRouter(
     {
-        "http": HealthChecks(LimitedConcurrency(django_http, settings.CONCURRENT_REQUESTS)),
+        "http": HealthChecks(
+            LimitedConcurrency(ReusedThreads(django_http), settings.CONCURRENT_REQUESTS)
+        ),
         "websocket": CloseOnError(
             allowed_hosts_origin_check(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

@@ -10,9 +10,17 @@ finishes at the cost of one.
 
 A request gives its place back as its answer starts (a streamed export goes on outside the limit)
 or when it ends. WebSockets and the health checks are not limited.
+
+Inside, a request's synchronous work (middleware, view) runs on a thread kept from one request
+to the next (`ReusedThreads`). Left to itself, Django's ASGI handler gives every request a new
+thread, and a second one to wait for the first to end: two threads started and joined a
+request, about as much CPU as a simple page.
 """
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext
 
 
 class LimitedConcurrency:
@@ -53,3 +61,28 @@ class LimitedConcurrency:
             await self.app(scope, receive, answering)
         finally:
             give_back()
+
+
+class ReusedThreads:
+    """ASGI middleware: each HTTP request's thread-sensitive work (Django's middleware and view)
+    on a thread of its own for the request, taken from those earlier requests left: as many
+    threads as requests were ever inside at once, none started or joined per request."""
+
+    def __init__(self, app):
+        self.app = app
+        self._idle: list[ThreadPoolExecutor] = []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # Taken and given back on the event loop's thread only: a plain list will do.
+        thread = self._idle.pop() if self._idle else self._new_thread()
+        try:
+            async with ThreadSensitiveContext(executor=thread):
+                await self.app(scope, receive, send)
+        finally:
+            self._idle.append(thread)
+
+    def _new_thread(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")

@@ -1,11 +1,14 @@
 """At most `limit` HTTP requests of a process inside Django at once; a place is given back when
-the answer starts; WebSockets and an unlimited setting pass straight through."""
+the answer starts; WebSockets and an unlimited setting pass straight through. Each request's
+synchronous work runs on a thread kept from one request to the next."""
 
 import asyncio
+import threading
 
 import pytest
+from asgiref.sync import sync_to_async
 
-from tertulia.core.concurrency import LimitedConcurrency
+from tertulia.core.concurrency import LimitedConcurrency, ReusedThreads
 
 
 class App:
@@ -105,3 +108,111 @@ def test_each_event_loop_has_its_own_places():
             await asyncio.gather(task, waiting)
 
         asyncio.run(scenario())
+
+
+# Reused threads: a request's synchronous work runs on a thread kept for the next request.
+
+
+class ThreadReporter:
+    """An ASGI app whose synchronous work (as Django's middleware and views run) says which
+    thread it ran on; a request waits for `go` of its path between two such calls."""
+
+    def __init__(self):
+        self.threads: dict[str, set[int]] = {}
+        self.go: dict[str, asyncio.Event] = {}
+
+    async def __call__(self, scope, receive, send):
+        path = scope["path"]
+        seen = self.threads.setdefault(path, set())
+        seen.add(await sync_to_async(threading.get_ident, thread_sensitive=True)())
+        if path in self.go:
+            await self.go[path].wait()
+        seen.add(await sync_to_async(threading.get_ident, thread_sensitive=True)())
+
+
+def test_requests_one_after_another_share_one_thread_and_start_none():
+    async def scenario():
+        app = ThreadReporter()
+        reused = ReusedThreads(app)
+        await reused(request("/first"), noop, noop)
+        started = threading.active_count()
+        for number in range(20):
+            await reused(request(f"/{number}"), noop, noop)
+        assert threading.active_count() == started
+        return app.threads
+
+    threads = asyncio.run(scenario())
+    assert len(set().union(*threads.values())) == 1
+    assert threading.get_ident() not in set().union(*threads.values())
+
+
+def test_requests_at_once_each_have_their_own_thread_for_the_whole_request():
+    async def scenario():
+        app = ThreadReporter()
+        app.go = {"/a": asyncio.Event(), "/b": asyncio.Event()}
+        reused = ReusedThreads(app)
+        tasks = [asyncio.create_task(reused(request(path), noop, noop)) for path in app.go]
+        await asyncio.sleep(0.05)
+        for event in app.go.values():
+            event.set()
+        await asyncio.gather(*tasks)
+        await reused(request("/c"), noop, noop)  # takes one of the two back
+        return app.threads
+
+    threads = asyncio.run(scenario())
+    assert len(threads["/a"]) == len(threads["/b"]) == 1  # each request stays on its thread
+    assert threads["/a"] != threads["/b"]
+    assert threads["/c"] <= threads["/a"] | threads["/b"]
+
+
+def _body_then_nothing():
+    """An ASGI `receive`: an empty body, then no disconnect (cancelled once answered)."""
+    asked = []
+
+    async def receive():
+        if not asked:
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()
+
+    return receive
+
+
+def test_django_runs_a_request_on_the_reused_thread(db):
+    """Django's handler opens a thread-sensitive context of its own per request; the reused
+    thread's, entered first, is the one that counts."""
+    from django.core.asgi import get_asgi_application
+    from django.core.signals import request_started
+
+    names = []
+
+    def started(**kwargs):  # a synchronous receiver runs on the request's thread
+        names.append(threading.current_thread().name)
+
+    async def scenario():
+        app = ReusedThreads(get_asgi_application())
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/healthz-not-here/",
+            "query_string": b"",
+            "headers": [(b"host", b"testserver")],
+            "server": ("testserver", 80),
+        }
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        for _ in range(3):
+            await app(scope, _body_then_nothing(), send)
+        return [m["status"] for m in sent if m["type"] == "http.response.start"]
+
+    request_started.connect(started)
+    try:
+        statuses = asyncio.run(scenario())
+    finally:
+        request_started.disconnect(started)
+    assert statuses == [404, 404, 404]
+    assert len(names) == 3 and len(set(names)) == 1
+    assert names[0].startswith("request")
