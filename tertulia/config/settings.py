@@ -102,10 +102,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "tertulia.accounts.middleware.MemberPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: synchronous only, so every middleware above runs synchronously too, on the
+    # request's thread. Where an async-capable one sat below it, Django ran that one in the
+    # event loop and each of its hooks with a hop to the thread and back (9 crossings a
+    # request instead of 6, about 1.4 ms of CPU; tests/core/test_concurrency.py).
+    "tertulia.accounts.middleware.MemberPreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "tertulia.config.urls"
@@ -174,9 +178,6 @@ else:
             # Django's SQLite backend, keeping the planner's statistics fresh (core/sqlite/).
             "ENGINE": "tertulia.core.sqlite",
             "NAME": VAR_DIR / "tertulia.sqlite3",
-            # A request's thread is kept for the next one (core/concurrency.py), and so is its
-            # connection, for a minute: opening and closing one cost about 1.2 ms a request.
-            "CONN_MAX_AGE": 60,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

@@ -216,3 +216,51 @@ def test_django_runs_a_request_on_the_reused_thread(db):
     assert statuses == [404, 404, 404]
     assert len(names) == 3 and len(set(names)) == 1
     assert names[0].startswith("request")
+
+
+def _hops(monkeypatch, middleware: list[str]) -> int:
+    """How often one GET / crosses between the event loop and a thread, through Django's ASGI
+    handler with `middleware`."""
+    from asgiref import sync
+    from django.core.asgi import get_asgi_application
+    from django.test.utils import override_settings
+
+    with override_settings(MIDDLEWARE=middleware):
+        app = get_asgi_application()
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "server": ("testserver", 80),
+    }
+
+    async def send(message):
+        pass
+
+    asyncio.run(app(scope, _body_then_nothing(), send))  # the first one sets up
+    crossings = []
+    for kind in (sync.SyncToAsync, sync.AsyncToSync):
+        call = kind.__call__
+
+        def counted(self, *args, _call=call, **kwargs):
+            crossings.append(type(self).__name__)
+            return _call(self, *args, **kwargs)
+
+        monkeypatch.setattr(kind, "__call__", counted)
+    asyncio.run(app(scope, _body_then_nothing(), send))
+    monkeypatch.undo()
+    return len(crossings)
+
+
+def test_the_middleware_runs_on_the_request_thread_without_hops_of_its_own(
+    db, settings, monkeypatch
+):
+    """Every middleware synchronous (the last one is synchronous only): beyond what Django needs
+    with no middleware at all, a request crosses to its thread for the whole chain, back to the
+    event loop for Django's own handler below it, and to the thread again for the view. An
+    async-capable middleware below the last synchronous one would run in the event loop and
+    cross for each of its hooks (9 crossings instead of 6)."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    assert _hops(monkeypatch, settings.MIDDLEWARE) <= _hops(monkeypatch, []) + 3
