@@ -165,6 +165,18 @@ def test_requests_at_once_each_have_their_own_thread_for_the_whole_request():
     assert threads["/c"] <= threads["/a"] | threads["/b"]
 
 
+def _get(path: str) -> dict:
+    """The ASGI scope of a GET of `path` on the test server."""
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "server": ("testserver", 80),
+    }
+
+
 def _body_then_nothing():
     """An ASGI `receive`: an empty body, then no disconnect (cancelled once answered)."""
     asked = []
@@ -191,14 +203,7 @@ def test_django_runs_a_request_on_the_reused_thread(db):
 
     async def scenario():
         app = ReusedThreads(get_asgi_application())
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/healthz-not-here/",
-            "query_string": b"",
-            "headers": [(b"host", b"testserver")],
-            "server": ("testserver", 80),
-        }
+        scope = _get("/healthz-not-here/")
         sent = []
 
         async def send(message):
@@ -227,14 +232,7 @@ def _hops(monkeypatch, middleware: list[str]) -> int:
 
     with override_settings(MIDDLEWARE=middleware):
         app = get_asgi_application()
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver")],
-        "server": ("testserver", 80),
-    }
+    scope = _get("/")
 
     async def send(message):
         pass
