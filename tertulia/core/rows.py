@@ -27,7 +27,9 @@ def locked(model: type[Model], pk: int) -> Model:
     alias = router.db_for_write(model)
     connection = connections[alias]
     if connection.get_autocommit():
-        raise TransactionManagementError("A row is locked inside a transaction.")
+        raise TransactionManagementError(
+            "Lock a row inside a transaction: outside one, the lock ends at once."
+        )
     sql, attnames, converters = _select_locked(connection, model)
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
