@@ -76,13 +76,16 @@ class ReusedThreads:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # Taken and given back on the event loop's thread only: a plain list will do.
         thread = self._idle.pop() if self._idle else self._new_thread()
         try:
             async with ThreadSensitiveContext(executor=thread):
                 await self.app(scope, receive, send)
         finally:
-            self._idle.append(thread)
+            # Idle again once what the request left on the thread has run: a request cancelled
+            # half-way (a client gone, a server stopping) may leave its view running, or
+            # waiting for an event loop that has stopped, and the next request must not queue
+            # behind it. (`list.append` and `pop` are atomic: no lock needed.)
+            thread.submit(self._idle.append, thread)
 
     def _new_thread(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")

@@ -137,6 +137,9 @@ def test_requests_one_after_another_share_one_thread_and_start_none():
         await reused(request("/first"), noop, noop)
         started = threading.active_count()
         for number in range(20):
+            # A thread is idle again once it says so, a moment after its request ended (as
+            # the next request of a client comes over the network, not at once).
+            await asyncio.sleep(0.01)
             await reused(request(f"/{number}"), noop, noop)
         assert threading.active_count() == started
         return app.threads
@@ -156,6 +159,7 @@ def test_requests_at_once_each_have_their_own_thread_for_the_whole_request():
         for event in app.go.values():
             event.set()
         await asyncio.gather(*tasks)
+        await asyncio.sleep(0.01)  # both threads say they are idle
         await reused(request("/c"), noop, noop)  # takes one of the two back
         return app.threads
 
@@ -196,10 +200,10 @@ def test_django_runs_a_request_on_the_reused_thread(db):
     from django.core.asgi import get_asgi_application
     from django.core.signals import request_started
 
-    names = []
+    threads = []
 
     def started(**kwargs):  # a synchronous receiver runs on the request's thread
-        names.append(threading.current_thread().name)
+        threads.append((threading.get_ident(), threading.current_thread().name))
 
     async def scenario():
         app = ReusedThreads(get_asgi_application())
@@ -210,6 +214,7 @@ def test_django_runs_a_request_on_the_reused_thread(db):
             sent.append(message)
 
         for _ in range(3):
+            await asyncio.sleep(0.01)  # the thread says it is idle
             await app(scope, _body_then_nothing(), send)
         return [m["status"] for m in sent if m["type"] == "http.response.start"]
 
@@ -219,8 +224,8 @@ def test_django_runs_a_request_on_the_reused_thread(db):
     finally:
         request_started.disconnect(started)
     assert statuses == [404, 404, 404]
-    assert len(names) == 3 and len(set(names)) == 1
-    assert names[0].startswith("request")
+    assert len(threads) == 3 and len(set(threads)) == 1
+    assert threads[0][1].startswith("request")
 
 
 def _hops(monkeypatch, middleware: list[str]) -> int:
@@ -262,3 +267,36 @@ def test_the_middleware_runs_on_the_request_thread_without_hops_of_its_own(
     cross for each of its hooks (9 crossings instead of 6)."""
     settings.ALLOWED_HOSTS = ["testserver"]
     assert _hops(monkeypatch, settings.MIDDLEWARE) <= _hops(monkeypatch, []) + 3
+
+
+def test_a_request_cancelled_while_its_thread_works_does_not_hold_up_the_next():
+    """A client gone (or a server stopping) cancels a request whose view goes on running on its
+    thread: the next request runs on another thread, and the first one is reused once idle."""
+    release = threading.Event()
+    seen = {}
+
+    async def app(scope, receive, send):
+        def work():
+            seen[scope["path"]] = threading.get_ident()
+            if scope["path"] == "/slow":
+                release.wait(5)
+
+        await sync_to_async(work, thread_sensitive=True)()
+
+    async def scenario():
+        reused = ReusedThreads(app)
+        slow = asyncio.create_task(reused(request("/slow"), noop, noop))
+        await asyncio.sleep(0.05)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        await asyncio.wait_for(reused(request("/next"), noop, noop), 2)
+        assert seen["/next"] != seen["/slow"]
+        release.set()
+        for _ in range(100):  # the slow thread comes back once its view has ended
+            if len(reused._idle) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert len(reused._idle) == 2
+
+    asyncio.run(scenario())
