@@ -232,7 +232,7 @@ def _axe_violations_at_rest(page, frame) -> list[dict]:
             document.addEventListener("htmx:beforeRequest", () => { window.__a11yBusy = true; });
         }"""
     )
-    for _attempt in range(3):
+    for _attempt in range(6):  # a live page may refresh again while axe looks
         _settle(frame)
         frame.evaluate("window.__a11yBusy = false")
         violations = _axe_violations(page, frame)

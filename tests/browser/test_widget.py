@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from tertulia.conversations.models import Message
 from tertulia.visitors.models import Visitor
 from tertulia.widget.services import token_hash
-from tests.browser.conftest import assert_accessible, log_in, screenshot
+from tests.browser.conftest import assert_accessible, in_another_thread, log_in, screenshot
 
 
 @pytest.fixture(autouse=True)
@@ -317,3 +317,33 @@ def test_a_visitor_deleted_by_someone_else_leaves_the_agents_screen(
     expect(panel).to_be_hidden()
     expect(page.get_by_text("No visitors yet")).to_be_visible()
     context.close()
+
+
+def test_a_dashboard_back_after_a_drop_shows_what_it_missed(
+    browser, asgi_server, make_visitor, owner
+):
+    """A message stored while the agent's page had lost its socket (a server restart) shows in
+    the open conversation once the socket is back, with no event left to tell it."""
+    from tertulia.conversations.models import Sender
+    from tertulia.conversations.services import message_post
+
+    visitor = in_another_thread(make_visitor, name="Marta")
+    in_another_thread(
+        message_post, visitor=visitor, sender=Sender.VISITOR, text="Hola, ¿abrís el domingo?"
+    )
+    agent = new_context(browser, asgi_server).new_page()
+    log_in(agent, owner.user.email)
+    agent.goto(f"/visitors/?open={visitor.pk}&panel=conversation")
+    agent.locator(".conversation").get_by_text("¿abrís el domingo?").wait_for()
+    agent.wait_for_function("() => document.body.hasAttribute('data-live')")
+
+    asgi_server.stop()
+    agent.wait_for_function("() => !document.body.hasAttribute('data-live')")
+    in_another_thread(
+        message_post, visitor=visitor, sender=Sender.VISITOR, text="Escrito mientras tanto"
+    )
+    asgi_server.start()
+
+    agent.wait_for_function("() => document.body.hasAttribute('data-live')", timeout=20_000)
+    agent.locator(".conversation").get_by_text("Escrito mientras tanto").wait_for()
+    expect(agent.locator(".conversation").get_by_text("Escrito mientras tanto")).to_have_count(1)

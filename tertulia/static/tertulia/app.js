@@ -314,11 +314,15 @@
     if (!document.body.hasAttribute("data-member") || !("WebSocket" in window)) return;
     const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/dashboard/";
     let delay = 1000;
+    let missed = false;  // the socket dropped: changes made meanwhile were not heard
     const open = () => {
       const socket = new WebSocket(url);
       let opened = false;
       // data-live: the page hears changes as they happen.
-      socket.addEventListener("open", () => { opened = true; delay = 1000; document.body.toggleAttribute("data-live", true); });
+      socket.addEventListener("open", () => {
+        opened = true; delay = 1000; document.body.toggleAttribute("data-live", true);
+        if (missed) { missed = false; catchUp(); }
+      });
       socket.addEventListener("message", (event) => onDashboardEvent(JSON.parse(event.data)));
       socket.addEventListener("close", (event) => {
         document.body.toggleAttribute("data-live", false);
@@ -329,11 +333,20 @@
           if (opened) location.reload();
           return;
         }
+        missed = true;
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 30000);
       });
     };
     open();
+  }
+
+  // Back after a drop (a restart, a network change): the list, the conversations on screen and
+  // the bell are fetched again, as the events missed meanwhile would have done.
+  function catchUp() {
+    if (document.getElementById("results")) scheduleListRefresh();
+    document.querySelectorAll("[data-conversation-block]").forEach((block) => refreshConversation(block.dataset.visitor));
+    htmx.trigger(document.body, "notifications-changed");
   }
 
   // The reply box: Enter sends, Shift+Enter adds a line; the visitor sees "typing…".
