@@ -315,6 +315,9 @@
     const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/dashboard/";
     let delay = 1000;
     let missed = false;  // the socket dropped: changes made meanwhile were not heard
+    // Leaving already (a form sent): a reload would race the answer, which may log out.
+    let leaving = false;
+    window.addEventListener("beforeunload", () => { leaving = true; });
     const open = () => {
       const socket = new WebSocket(url);
       let opened = false;
@@ -330,7 +333,7 @@
           // Removed from the workspace or given another role while the page was open: reload, to
           // the login page or with the menus of the new role. Refused before it opened: logged
           // out, nothing to listen to (and no reload, so never a loop).
-          if (opened) location.reload();
+          if (opened && !leaving) location.reload();
           return;
         }
         missed = true;
