@@ -14,7 +14,7 @@ from tertulia.bulk import exports as background
 from tertulia.bulk.models import ExportJob, ExportState
 from tertulia.bulk.tasks import run_export_job
 from tertulia.visitors.models import Visitor
-from tests.browser.conftest import assert_accessible, log_in, screenshot
+from tests.browser.conftest import assert_accessible, live_server_context, log_in, screenshot
 from tests.helpers import EXPORT_HEADERS
 
 pytestmark = pytest.mark.browser
@@ -94,7 +94,7 @@ def test_a_large_export_shows_progress_then_a_download(
     # Still there after a reload; nobody else can fetch it.
     page.reload()
     expect(page.locator(".export-job")).to_contain_text("Ready: 32 visitors.")
-    other = browser.new_context(base_url=live_server.url)
+    other = live_server_context(browser, live_server)
     other_page = other.new_page()
     log_in(other_page, agent.user.email)
     url = f"/visitors/exports/{exported.pk}/download"

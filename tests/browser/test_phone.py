@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from tertulia.conversations.models import Sender
 from tertulia.conversations.services import message_post
 from tertulia.demo.seeding import seed_visitors
-from tests.browser.conftest import assert_accessible, log_in, screenshot
+from tests.browser.conftest import assert_accessible, live_server_context, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -72,8 +72,9 @@ def visitors(workspace, bot, make_visitor):
 
 @pytest.fixture
 def phone_page(browser, live_server, transactional_db):
-    context = browser.new_context(
-        base_url=live_server.url,
+    context = live_server_context(
+        browser,
+        live_server,
         viewport=PHONE,
         is_mobile=True,
         has_touch=True,
