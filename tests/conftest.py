@@ -31,11 +31,13 @@ def _tiny_location_database(settings, city_database):
 
 @pytest.fixture(autouse=True)
 def _counts_not_skipped_on_a_busy_machine(monkeypatch):
-    """Counts under filters give up after a few milliseconds in production; the tests' data is
-    tiny, but a busy machine must not turn their numbers into "not counted"."""
+    """Counts under filters, and the samples that estimate them, give up after a few
+    milliseconds in production; the tests' data is tiny, but a busy machine must not turn their
+    numbers into "not counted"."""
     from tertulia.visitors import selectors
 
     monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 5000)
+    monkeypatch.setattr(selectors, "SAMPLE_BUDGET_MS", 5000)
 
 
 @pytest.fixture(autouse=True)
