@@ -306,6 +306,7 @@ RATE_LIMITS = _rate_limits(
 )
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["tertulia.accounts.backends.AccountBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "visitors:list"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -1,5 +1,6 @@
-"""A row locked and read, a few rows inserted, a row updated: in plain SQL, for the writes every
-visitor's message makes (`conversations.services.VisitorChanges`).
+"""A row read or locked, a few rows inserted, a row updated: in plain SQL, for the writes every
+visitor's message makes (`conversations.services.VisitorChanges`) and the reads every request
+makes (its session and its user: `core.sessions`, `accounts.backends`).
 
 The ORM builds a statement anew each time (a queryset, a query, a compiler), about 0.4 ms of
 CPU for each of these three, several times what the database takes. Here a statement is built
@@ -16,8 +17,15 @@ from django.db import connections, router
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 
-# Per connection (the converters belong to it): {model: (sql, attribute names, converters)}.
-_locked_selects: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Per connection (the converters belong to it):
+# {(model, locked): (sql, attribute names, converters)}.
+_selects: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def get(model: type[Model], pk: object) -> Model:
+    """The row `pk` of `model`, as `model.objects.get(pk=pk)` reads it. Raises
+    `model.DoesNotExist` when it is not there."""
+    return _read(model, pk, router.db_for_read(model), lock=False)
 
 
 def locked(model: type[Model], pk: int) -> Model:
@@ -25,14 +33,18 @@ def locked(model: type[Model], pk: int) -> Model:
     the database has it; SQLite's writer holds the whole database anyway). Raises
     `model.DoesNotExist` when it is not there."""
     alias = router.db_for_write(model)
-    connection = connections[alias]
-    if connection.get_autocommit():
+    if connections[alias].get_autocommit():
         raise TransactionManagementError(
             "Lock a row inside a transaction: outside one, the lock ends at once."
         )
-    sql, attnames, converters = _select_locked(connection, model)
+    return _read(model, pk, alias, lock=True)
+
+
+def _read(model: type[Model], pk: object, alias: str, *, lock: bool) -> Model:
+    connection = connections[alias]
+    sql, attnames, converters = _select(connection, model, lock)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
+        cursor.execute(sql, [model._meta.pk.get_db_prep_value(pk, connection)])
         row = cursor.fetchone()
     if row is None:
         raise model.DoesNotExist(f"{model._meta.object_name} {pk} does not exist.")
@@ -116,20 +128,23 @@ def _update_sql(model: type[Model], set_columns: tuple, added_columns: tuple) ->
     return f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk} = %s"  # noqa: S608
 
 
-def _select_locked(connection, model: type[Model]) -> tuple[str, list[str], list]:
-    """The ORM's own SELECT ... FOR UPDATE of one row by primary key, compiled once for this
-    connection: (sql, the fields' attribute names, [(column index, converters, expression)])."""
-    kept = _locked_selects.setdefault(connection, {})
-    if model not in kept:
-        query = model._base_manager.select_for_update().filter(pk=0).query
+def _select(connection, model: type[Model], lock: bool) -> tuple[str, list[str], list]:
+    """The ORM's own SELECT (... FOR UPDATE when `lock`) of one row by primary key, compiled once
+    for this connection: (sql, the fields' attribute names, [(column index, converters,
+    expression)])."""
+    kept = _selects.setdefault(connection, {})
+    if (model, lock) not in kept:
+        rows = model._base_manager.all()
+        some_key = model._meta.pk.to_python("1")
+        query = (rows.select_for_update() if lock else rows).filter(pk=some_key).query
         compiler = query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        if list(params) != [0]:  # the one parameter is the primary key
+        if list(params) != [some_key]:  # the one parameter is the primary key
             raise AssertionError(f"Unexpected parameters for {model.__name__}: {params}")
         columns = [column for column, _sql, _alias in compiler.select]
         converters = [
             (index, functions, expression)
             for index, (functions, expression) in compiler.get_converters(columns).items()
         ]
-        kept[model] = (sql, [column.target.attname for column in columns], converters)
-    return kept[model]
+        kept[model, lock] = (sql, [column.target.attname for column in columns], converters)
+    return kept[model, lock]

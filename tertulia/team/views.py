@@ -202,7 +202,7 @@ def join(request, token: str):
             return _closed(request, closed.state)
         except ValidationError:  # the address got an account meanwhile: log in instead
             return redirect(request.path)
-        login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, member.user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, _("Welcome to %(workspace)s.") % {"workspace": member.workspace})
         return redirect("visitors:list")
     if request.method == "GET":
@@ -224,7 +224,7 @@ def _join_existing(request, token, invitation, user, context):
     form = LoginForm(request, data=request.POST or None, initial={"username": user.email})
     signing_in = request.method == "POST" and "join" not in request.POST
     if signing_in and form.is_valid() and form.get_user().pk == user.pk:
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         return _accepted(request, token, user)
     context["form"] = form
     context["signed_in"] = request.user.is_authenticated and request.user.pk == user.pk

@@ -116,3 +116,21 @@ def test_an_update_of_a_row_that_is_gone_changes_nothing(make_visitor):
     visitor.delete()
     assert rows.update(Visitor, visitor_id, values={"engaged": True}, add={}) == 0
     assert rows.update(Visitor, visitor_id, values={}, add={}) == 0
+
+
+def test_a_row_read_by_its_key_is_the_orms_for_a_number_or_a_text_key(make_visitor, owner):
+    from django.contrib.sessions.models import Session
+
+    from tertulia.accounts.models import User
+
+    session = Session.objects.create(
+        session_key="k" * 32, session_data="data", expire_date=timezone.now()
+    )
+    for model, pk in [(User, owner.user.pk), (Session, session.pk), (Visitor, make_visitor().pk)]:
+        read = rows.get(model, pk)
+        assert _fields(read) == _fields(model.objects.get(pk=pk)), model
+        assert read._state.adding is False
+    with pytest.raises(User.DoesNotExist):
+        rows.get(User, owner.user.pk + 1000)
+    with pytest.raises(ValueError):
+        rows.get(User, "not a number")
