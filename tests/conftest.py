@@ -3,6 +3,7 @@
 import itertools
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -201,6 +202,14 @@ def pytest_unconfigure(config):
         root, override = _collected_static
         override.disable()
         shutil.rmtree(root, ignore_errors=True)
+    # Django removes the SQLite test database but not its journal files (-wal, -shm), which a
+    # connection still open elsewhere (a server thread's) leaves behind.
+    from django.db import connection
+
+    test_name = connection.settings_dict["TEST"].get("NAME")
+    if connection.vendor == "sqlite" and test_name:
+        for suffix in ("-wal", "-shm"):
+            Path(f"{test_name}{suffix}").unlink(missing_ok=True)
 
 
 def _through_the_middleware(handler):
