@@ -1,6 +1,8 @@
 """The widget and live chat in Chromium: a visitor on /demo/ and an agent on the Visitors page,
 two browser contexts against a real server with WebSocket."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -124,7 +126,11 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
     screenshot(visitor_page, "widget-desktop-offline")
     assert_accessible(chat, "widget-offline")
     asgi_server.start()
-    chat.locator(".msg.visitor .meta").last.filter(has_not_text="Sending").wait_for(timeout=20_000)
+    # Stored: the bubble says neither "Sending…" nor "Not sent yet" (the chat waits up to 15 s
+    # between attempts, the dashboard up to 5 s).
+    chat.locator(".msg.visitor .meta").last.filter(
+        has_not_text=re.compile("Sending|Not sent")
+    ).wait_for(timeout=30_000)
     agent.locator(".conversation").get_by_text("Escrito sin conexión").wait_for(timeout=20_000)
     assert Message.objects.filter(visitor=visitor, text="Escrito sin conexión").count() == 1
 
@@ -347,3 +353,42 @@ def test_a_dashboard_back_after_a_drop_shows_what_it_missed(
     agent.wait_for_function("() => document.body.hasAttribute('data-live')", timeout=20_000)
     agent.locator(".conversation").get_by_text("Escrito mientras tanto").wait_for()
     expect(agent.locator(".conversation").get_by_text("Escrito mientras tanto")).to_have_count(1)
+
+
+def test_a_message_heard_while_the_conversation_is_being_fetched_still_shows(
+    browser, asgi_server, make_visitor, owner
+):
+    """The event of a message stored while the open conversation is being fetched (for an earlier
+    message) fetches it again once that fetch is back: that fetch may have read before it."""
+    from tertulia.conversations.models import Sender
+    from tertulia.conversations.services import message_post
+
+    visitor = in_another_thread(make_visitor, name="Marta")
+    in_another_thread(message_post, visitor=visitor, sender=Sender.VISITOR, text="Primero")
+    agent = new_context(browser, asgi_server).new_page()
+    log_in(agent, owner.user.email)
+    agent.goto(f"/visitors/?open={visitor.pk}&panel=conversation")
+    agent.locator(".conversation").get_by_text("Primero").wait_for()
+    agent.wait_for_function("() => document.body.hasAttribute('data-live')")
+
+    fetches = []
+
+    def hold_the_first(route):
+        """The first refresh reads the conversation, then a message is stored (its event reaches
+        the page) before the page gets that now outdated answer."""
+        fetches.append(route.request.url)
+        if len(fetches) > 1:
+            route.continue_()
+            return
+        answer = route.fetch()
+        in_another_thread(message_post, visitor=visitor, sender=Sender.VISITOR, text="Tercero")
+        agent.wait_for_timeout(300)  # the event arrives while this answer is held
+        route.fulfill(response=answer)
+
+    agent.route(f"**/visitors/{visitor.pk}/conversation/**", hold_the_first)
+    in_another_thread(message_post, visitor=visitor, sender=Sender.VISITOR, text="Segundo")
+    conversation = agent.locator(".conversation")
+    conversation.get_by_text("Tercero").wait_for()
+    expect(conversation.get_by_text("Segundo")).to_have_count(1)
+    expect(conversation.get_by_text("Tercero")).to_have_count(1)
+    assert len(fetches) == 2

@@ -200,12 +200,14 @@
   // Whether a reply box is set to write a private note rather than a reply.
   const writingNote = (form) => form.querySelector("[name=mode][value=note]:checked") !== null;
 
-  // The conversation on screen follows new messages; what the agent is typing stays.
-  const refreshing = {};
+  // The conversation on screen follows new messages; what the agent is typing stays. A change
+  // heard while a fetch is under way fetches again after it (that fetch may predate the change).
+  const refreshing = {};  // visitor → "busy", or "again"
   function refreshConversation(visitorId) {
     const block = document.querySelector(`[data-conversation-block][data-visitor="${visitorId}"]`);
-    if (!block || refreshing[visitorId]) return;
-    refreshing[visitorId] = true;
+    if (!block) return;
+    if (refreshing[visitorId]) { refreshing[visitorId] = "again"; return; }
+    refreshing[visitorId] = "busy";
     fetch(block.dataset.refreshUrl, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then((response) => (response.ok ? response.text() : null))
       .then((html) => {
@@ -229,7 +231,11 @@
         scrollConversationToEnd(fresh.parentElement || document);
         if (hadFocus && newText) newText.focus();
       })
-      .finally(() => { refreshing[visitorId] = false; });
+      .finally(() => {
+        const again = refreshing[visitorId] === "again";
+        delete refreshing[visitorId];
+        if (again) refreshConversation(visitorId);
+      });
   }
 
   const typingTimers = {};
@@ -338,7 +344,7 @@
         }
         missed = true;
         setTimeout(open, delay);
-        delay = Math.min(delay * 2, 30000);
+        delay = Math.min(delay * 2, 5000);  // an agent is not left unaware for long
       });
     };
     open();
