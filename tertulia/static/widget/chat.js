@@ -325,7 +325,10 @@
       failures += 1;
       if (!everConnected && failures >= 3) return fallBack();
       setConnection(T.reconnecting);
-      setTimeout(connect, Math.min(1000 * Math.pow(2, failures - 1), 15000));
+      // Between half and all of 1, 2, 4 ... 15 s: the chats a restart dropped all at once do not
+      // all come back in the same instant.
+      var wait = Math.min(1000 * Math.pow(2, failures - 1), 15000);
+      setTimeout(connect, wait / 2 + Math.random() * wait / 2);
     };
   }
 
