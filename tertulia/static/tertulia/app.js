@@ -321,7 +321,8 @@
     const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/dashboard/";
     let delay = 1000;
     let missed = false;  // the socket dropped: changes made meanwhile were not heard
-    // Leaving already (a form sent): a reload would race the answer, which may log out.
+    // Leaving already (a form sent): a reload now would race the answer, which may log out. A
+    // page that stays after all (a mailto: link) reloads a moment later.
     let leaving = false;
     window.addEventListener("beforeunload", () => { leaving = true; });
     const open = () => {
@@ -339,7 +340,7 @@
           // Removed from the workspace or given another role while the page was open: reload, to
           // the login page or with the menus of the new role. Refused before it opened: logged
           // out, nothing to listen to (and no reload, so never a loop).
-          if (opened && !leaving) location.reload();
+          if (opened) setTimeout(() => location.reload(), leaving ? 3000 : 0);
           return;
         }
         missed = true;
