@@ -325,10 +325,8 @@
       failures += 1;
       if (!everConnected && failures >= 3) return fallBack();
       setConnection(T.reconnecting);
-      // Between half and all of 1, 2, 4 ... 15 s: the chats a restart dropped all at once do not
-      // all come back in the same instant.
-      var wait = Math.min(1000 * Math.pow(2, failures - 1), 15000);
-      setTimeout(connect, wait / 2 + Math.random() * wait / 2);
+      var wait = Math.min(1000 * Math.pow(2, failures - 1), 15000);  // cut by up to half at random:
+      setTimeout(connect, wait / 2 + Math.random() * wait / 2);  // chats dropped together spread out
     };
   }
 
