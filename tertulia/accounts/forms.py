@@ -57,15 +57,26 @@ def _timezone_choices() -> list[tuple[str, str]]:
     return [(zone, zone.replace("_", " ")) for zone in sorted(zoneinfo.available_timezones())]
 
 
+def language_field() -> forms.ChoiceField:
+    """A person's language: one of the dashboard's, or none to follow the browser's."""
+    choices = [("", _("The browser's language")), *User._meta.get_field("language").choices]
+    return forms.ChoiceField(label=_("Language"), choices=choices, required=False)
+
+
+def timezone_field() -> forms.ChoiceField:
+    return forms.ChoiceField(label=_("Time zone"), choices=_timezone_choices)
+
+
 class ProfileForm(forms.ModelForm):
     """What a member sets for themselves: how they are called, their language and time zone."""
 
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=_timezone_choices)
+    language = language_field()
+    timezone = timezone_field()
 
     class Meta:
         model = User
         fields = ["name", "language", "timezone"]
-        labels = {"name": _("Your name"), "language": _("Language")}
+        labels = {"name": _("Your name")}
 
 
 class WorkspaceForm(forms.ModelForm):

@@ -1,5 +1,4 @@
 import re
-import zoneinfo
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -8,6 +7,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tertulia.accounts.forms import language_field, timezone_field
 from tertulia.accounts.models import Role, User
 from tertulia.team.services import INVITABLE_ROLES
 
@@ -88,10 +88,6 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
-def _timezone_choices() -> list[tuple[str, str]]:
-    return [(zone, zone.replace("_", " ")) for zone in sorted(zoneinfo.available_timezones())]
-
-
 class JoinForm(forms.ModelForm):
     """A new person's account: name, password (twice, with the project's validators), language
     and time zone. The e-mail address is the invitation's."""
@@ -110,12 +106,13 @@ class JoinForm(forms.ModelForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=_timezone_choices)
+    language = language_field()
+    timezone = timezone_field()
 
     class Meta:
         model = User
         fields = ["name", "language", "timezone"]
-        labels = {"name": _("Your name"), "language": _("Language")}
+        labels = {"name": _("Your name")}
 
     field_order = ["name", "password1", "password2", "language", "timezone"]
 
