@@ -136,8 +136,8 @@ def visitor_row(context, visitor) -> SafeString:
         f"{_text_cell('cell-location', location(visitor))}"
         f"{_assignee_cell(visitor)}"
         f"{_activity_cell(visitor, context['filters'].view == 'waiting')}"
-        f'<td class="cell-date nowrap"><time datetime="{created.isoformat()}">'
-        f"{e(date_format(created, 'SHORT_DATETIME_FORMAT'))}</time></td>"
+        f'<td class="cell-date nowrap">{_time(created, date_format(created, "SHORT_DATE_FORMAT"))}'
+        "</td>"
         f'<td class="cell-actions"><a class="icon-btn" href="{e(urls["list"])}{visitor.pk}/" '
         f'title="{e(open_title)}" aria-label="{e(open_label)}">{EYE}</a></td>'
         "</tr>"
