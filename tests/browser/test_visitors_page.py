@@ -106,6 +106,11 @@ def test_log_in_and_switch_tabs(page, hub):
         assert tab_count(page, label) == expected[status], label
     screenshot(page, "list")
     assert_accessible(page, "visitors-list")
+    # On a laptop's screen every column shows, the last one (the eye) included, unscrolled.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    box = page.locator(".table-wrap").evaluate("box => [box.scrollWidth, box.clientWidth]")
+    assert box[0] <= box[1], f"the list is {box[0]} px wide in a box of {box[1]} px"
+    expect(page.get_by_role("link", name="Open full page of Lucía Fernández")).to_be_in_viewport()
 
     tab(page, "Leads").click()
     expect(page).to_have_url(re.compile(r"status=lead"))
