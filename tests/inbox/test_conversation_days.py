@@ -20,3 +20,16 @@ def test_the_day_divider_names_the_weekday_and_the_date(owner_client, make_visit
     assert "Wednesday, Nov. 25, 2026" in page
     with translation.override("es"):
         assert day_heading(when) == "miércoles, 25 de noviembre de 2026"
+
+
+def test_under_its_day_a_message_shows_its_time_and_the_whole_moment_on_hover(
+    owner_client, make_visitor
+):
+    visitor = make_visitor()
+    message = message_post(visitor=visitor, sender=Sender.VISITOR, text="Hola")
+    when = timezone.make_aware(dt.datetime(2026, 11, 25, 16, 5))
+    Message.objects.filter(pk=message.pk).update(created_at=when)
+    url = reverse("visitors:panel", args=[visitor.pk]) + "?panel=conversation"
+    page = owner_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'title="Nov. 25, 2026, 4:05 p.m.">4:05 p.m.</time>' in page
+    assert "11/25/2026 4:05 p.m." not in page
