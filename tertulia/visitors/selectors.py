@@ -1,11 +1,13 @@
 """Reads for the Visitors page: rows and tab counts from one filter object."""
 
+import hashlib
 import random
 from dataclasses import dataclass, replace
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from tertulia.accounts.models import Workspace
@@ -155,6 +157,10 @@ SAMPLE_ABOVE_CAP = 4
 SAMPLE_FIRST_ABOVE = 50_000
 # What the maintained counts can answer (the rest are filters that read visitors).
 COUNTED_FIELDS = {"assignee", "preview"}
+# Counting that ran past its budget under some filters is not tried again for this long: the
+# list refreshes on every change in the workspace, and each refresh would pay the budget again
+# for the same "…" or estimate.
+SLOW_COUNT_SECONDS = 60
 
 
 # Each count the page shows: a status tab in the chosen view, a view in the chosen tab.
@@ -206,32 +212,67 @@ def _as_counts(counted: dict, *, capped: bool = True) -> VisitorCounts:
     )
 
 
-def _maintained_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
-    """From `VisitorCount`: a few rows per workspace, whatever its size."""
+def _counters(workspace: Workspace, filters: VisitorFilters) -> list[tuple[str, int, bool, int]]:
+    """The maintained counts, test conversations or not as the filters say: (status, assignee
+    id or 0, waiting, visitors) rows, a few per workspace whatever its size."""
     rows = VisitorCount.objects.filter(workspace=workspace, is_preview=filters.preview)
-    if filters.assignee is not None:
-        rows = rows.filter(assignee=filters.assignee)
-    counted = _tally(rows.values_list("status", "assignee", "waiting", "visitors"), filters)
-    return _as_counts(counted, capped=False)
+    return list(rows.values_list("status", "assignee", "waiting", "visitors"))
+
+
+def _tally_counters(counters: list, filters: VisitorFilters) -> dict[str, int]:
+    """The maintained counts of every count the page shows, under the assignee filter."""
+    return _tally([r for r in counters if filters.assignee in (None, r[1])], filters)
+
+
+def _maintained_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
+    """From `VisitorCount`: exact, whatever the workspace's size."""
+    return _as_counts(_tally_counters(_counters(workspace, filters), filters), capped=False)
 
 
 def _capped_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
     """Under filters: each count reads at most COUNT_CAP + 1 matching rows, all in one query,
     within COUNT_BUDGET_MS; past it, estimated. A large workspace is sampled first, and only
-    the counts the sample cannot tell (too few matches in it) are counted."""
-    conditions = _conditions(filters)
+    the counts the sample cannot tell (too few matches in it) are counted. A count whose
+    maintained count is 0 is 0 without reading visitors (the filters only narrow it)."""
+    counters = _counters(workspace, filters)
+    empty = {name for name, n in _tally_counters(counters, filters).items() if n == 0}
+    zeros = dict.fromkeys(empty, 0)
+    conditions = {name: when for name, when in _conditions(filters).items() if name not in empty}
+    population = sum(n for *_group, n in counters)
     if workspace.visitor_seq <= SAMPLE_FIRST_ABOVE:  # visitors it ever had, as it was loaded
-        try:
-            return _as_counts(_counted_up_to_cap(workspace, filters, conditions))
-        except OverBudget:
-            return _as_counts(_estimated(workspace, filters))
-    estimated = _estimated(workspace, filters)
+        counted = _counted_in_time(workspace, filters, conditions)
+        if counted is not None:
+            return _as_counts(counted | zeros)
+        return _as_counts(_estimated(workspace, filters, population) | zeros)
+    estimated = _estimated(workspace, filters, population)
     rest = {name: when for name, when in conditions.items() if estimated[name] is None}
+    return _as_counts(estimated | (_counted_in_time(workspace, filters, rest) or {}) | zeros)
+
+
+def _counted_in_time(workspace: Workspace, filters: VisitorFilters, conditions: dict):
+    """The conditions counted up to the cap, or None past the budget, now or in the last
+    SLOW_COUNT_SECONDS under the same filters (then not tried again)."""
+    if not conditions:
+        return {}
+    slow = f"visitors:slow-count:{workspace.pk}:{_filters_key(filters)}"
+    if cache.get(slow):
+        return None
     try:
-        counted = _counted_up_to_cap(workspace, filters, rest) if rest else {}
+        return _counted_up_to_cap(workspace, filters, conditions)
     except OverBudget:
-        counted = {}
-    return _as_counts(estimated | counted)
+        cache.set(slow, True, SLOW_COUNT_SECONDS)
+        return None
+
+
+def _filters_key(filters: VisitorFilters) -> str:
+    """What the counts depend on (not the order or the page), as a short cache key."""
+    counted = (
+        filters.status,
+        filters.view,
+        filters.me,
+        *(getattr(filters, name) for name in FILTER_FIELDS),
+    )
+    return hashlib.sha256(repr(counted).encode()).hexdigest()[:32]
 
 
 def _counted_up_to_cap(workspace: Workspace, filters: VisitorFilters, conditions: dict) -> dict:
@@ -252,13 +293,16 @@ def _counted_up_to_cap(workspace: Workspace, filters: VisitorFilters, conditions
         return dict(zip(conditions, cursor.fetchone(), strict=True))
 
 
-def _estimated(workspace: Workspace, filters: VisitorFilters) -> dict[str, About | None]:
+def _estimated(
+    workspace: Workspace, filters: VisitorFilters, population: int
+) -> dict[str, About | None]:
     """Each count estimated from a sample, read in one query: SAMPLE_WINDOWS runs of
     SAMPLE_WIDTH consecutive visitor numbers, on the unique index of (workspace, number),
     grouped as the maintained counts are, with whether each matches the filters. Visitor
     numbers follow arrival, so the runs span the workspace's history; they start at the same
     places every time while the workspace does not grow (its id is the seed), so a list that
-    refreshes does not see its counts jump."""
+    refreshes does not see its counts jump. `population`: the visitors the sample stands for
+    (test conversations or not, as the filters say)."""
     unknown = dict.fromkeys(COUNT_NAMES)
     last = workspace.visitor_seq
     starts = random.Random(workspace.pk).sample(
@@ -288,9 +332,6 @@ def _estimated(workspace: Workspace, filters: VisitorFilters) -> dict[str, About
             groups = list(sample)
     except OverBudget:
         return unknown
-    population = VisitorCount.objects.filter(
-        workspace=workspace, is_preview=filters.preview
-    ).aggregate(visitors=Sum("visitors"))["visitors"]
     seen = sum(n for *_group, preview, _matches, n in groups if preview == filters.preview)
     found = _tally(
         [(status, who, waiting, n) for status, who, waiting, _p, matches, n in groups if matches],

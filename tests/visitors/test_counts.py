@@ -268,9 +268,54 @@ def test_a_sample_too_small_to_estimate_can_still_say_more_than_the_cap(
     filters, _errors = VisitorFilters.from_query(QueryDict("q=garcia"))
     counts = selectors.visitor_counts(workspace=workspace, filters=filters)
     # About 50 of the sample's 100 visitors are Garcias and leads, where a count of 3 would
-    # put 1.5 there: "3+" without counting. No Garcia is new: that one is not told.
+    # put 1.5 there: "3+" without counting. No Garcia is new: that one is not told. Nobody
+    # at all is closed: 0 from the maintained counts, exactly.
     assert counts.tabs["lead"] == 4 and counts.cap == 3
-    assert counts.tabs["new"] is None and counts.tabs["closed"] is None
+    assert counts.tabs["new"] is None
+    assert counts.tabs["closed"] == 0 and selectors.exact(counts.tabs["closed"])
+
+
+def test_a_count_that_ran_out_of_time_is_not_tried_again_for_a_while(
+    workspace, make_visitor, monkeypatch
+):
+    from django.core.cache import cache
+
+    from tertulia.visitors import selectors
+
+    tries = []
+    counted_up_to_cap = selectors._counted_up_to_cap
+
+    def counting(*args):
+        tries.append(args[1].q)
+        return counted_up_to_cap(*args)
+
+    monkeypatch.setattr(selectors, "_counted_up_to_cap", counting)
+    monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)
+    for n in range(30):
+        make_visitor(name=f"Garcia {n}", status="lead" if n % 2 else "new")
+
+    def counts(query: str):
+        filters, _errors = VisitorFilters.from_query(QueryDict(query))
+        return selectors.visitor_counts(workspace=workspace, filters=filters)
+
+    first = counts("q=garcia")
+    assert tries == ["garcia"] and not selectors.exact(first.tabs["new"])
+    # The list refreshes: no second try, the same answer at once.
+    assert counts("q=garcia&sort=name") == first and tries == ["garcia"]
+    assert counts("q=lopez") and tries == ["garcia", "lopez"]  # other filters are their own
+    cache.clear()  # a minute later
+    counts("q=garcia")
+    assert tries == ["garcia", "lopez", "garcia"]
+    # With time enough, counted exactly again.
+    monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 10_000)
+    cache.clear()
+    assert counts("q=garcia").tabs == {
+        "new": 15,
+        "lead": 15,
+        "customer": 0,
+        "closed": 0,
+        "archived": 0,
+    }
 
 
 def test_estimates_are_rounded_to_two_figures():
