@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from tertulia.accounts.models import User
 from tertulia.conversations.models import MessageKind, Sender
 from tertulia.conversations.services import message_post
 from tertulia.demo.seeding import seed_visitors
@@ -89,6 +90,30 @@ def counts(workspace) -> dict[str, int]:
         status: visitors.filter(status=status).count()
         for status in ["new", "lead", "customer", "closed", "archived"]
     }
+
+
+def test_the_top_bar_and_the_list_fit_every_width_in_spanish(page, hub):
+    """A tablet and a small window get the phone's menu and cards; from 1280 px the top bar
+    holds one line (a long name gives way) and the table shows every column unscrolled."""
+    User.objects.filter(email="owner@acme.test").update(
+        language="es", name="Olga Propietaria Fernández de la Vega"
+    )
+    log_in(page, "owner@acme.test")
+    for width in (820, 1024, 1279, 1280, 1440):
+        page.set_viewport_size({"width": width, "height": 800})
+        fits = page.evaluate(
+            """() => ({
+                page: document.documentElement.scrollWidth <= innerWidth,
+                bar: document.querySelector(".topbar").getBoundingClientRect().height,
+                list: document.querySelector(".table-wrap").scrollWidth
+                    <= document.querySelector(".table-wrap").clientWidth,
+            })"""
+        )
+        assert fits == {"page": True, "bar": 56, "list": True}, (width, fits)
+        menu = page.get_by_role("checkbox", name="Menú")
+        expect(page.get_by_role("link", name="Equipo")).to_be_visible(visible=width >= 1280)
+        assert menu.is_visible() == (width < 1280), width
+    screenshot(page, "top-bar-es-1440")
 
 
 def test_log_in_and_switch_tabs(page, hub):
