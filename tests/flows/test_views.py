@@ -99,3 +99,22 @@ def test_export_then_import_round_trips(owner_client, bot):
         assert message in response.content.decode()
     bot.refresh_from_db()
     assert bot.flow["nodes"][1]["text"] == "¡Hola!"
+
+
+def test_the_editor_names_steps_fields_and_comparisons_in_the_members_language(
+    owner_client, owner, bot
+):
+    from tertulia.flows import engine, labels
+
+    # Every key of the engine has its name, and nothing else has one.
+    assert list(labels.STEP_TYPES) == list(engine.NODE_TYPES)
+    assert list(labels.FIELD_TYPES) == list(engine.FIELD_TYPES)
+    assert list(labels.COMPARISONS) == list(engine.CONDITION_OPS)
+    owner.user.language = "es"
+    owner.user.save()
+    page = owner_client.get(f"/bots/{bot.pk}/flow/").content.decode()
+    assert '<option value="live_chat">Chat en vivo</option>' in page  # "Add a step"
+    assert '<option value="email">Correo</option>' in page  # a new form field's type
+    assert '<option value="not_equals" >no es igual a</option>' in page  # a condition
+    assert '<span class="node__type">Mensaje</span>' in page
+    assert ">live_chat<" not in page and ">not_equals<" not in page
