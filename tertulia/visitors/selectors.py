@@ -157,9 +157,9 @@ SAMPLE_ABOVE_CAP = 4
 SAMPLE_FIRST_ABOVE = 50_000
 # What the maintained counts can answer (the rest are filters that read visitors).
 COUNTED_FIELDS = {"assignee", "preview"}
-# Counting that ran past its budget under some filters is not tried again for this long: the
-# list refreshes on every change in the workspace, and each refresh would pay the budget again
-# for the same "…" or estimate.
+# In a large workspace, counting what the sample could not tell that ran past its budget under
+# some filters is not tried again for this long: the list refreshes on every change in the
+# workspace, and each refresh would pay the budget again for the same "…" or estimate.
 SLOW_COUNT_SECONDS = 60
 
 
@@ -240,28 +240,26 @@ def _capped_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorC
     conditions = {name: when for name, when in _conditions(filters).items() if name not in empty}
     population = sum(n for *_group, n in counters)
     if workspace.visitor_seq <= SAMPLE_FIRST_ABOVE:  # visitors it ever had, as it was loaded
-        counted = _counted_in_time(workspace, filters, conditions)
-        if counted is not None:
-            return _as_counts(counted | zeros)
-        return _as_counts(_estimated(workspace, filters, population) | zeros)
+        try:
+            return _as_counts(_counted_up_to_cap(workspace, filters, conditions) | zeros)
+        except OverBudget:
+            return _as_counts(_estimated(workspace, filters, population) | zeros)
     estimated = _estimated(workspace, filters, population)
     rest = {name: when for name, when in conditions.items() if estimated[name] is None}
-    return _as_counts(estimated | (_counted_in_time(workspace, filters, rest) or {}) | zeros)
+    return _as_counts(estimated | _counted_unless_slow(workspace, filters, rest) | zeros)
 
 
-def _counted_in_time(workspace: Workspace, filters: VisitorFilters, conditions: dict):
-    """The conditions counted up to the cap, or None past the budget, now or in the last
+def _counted_unless_slow(workspace: Workspace, filters: VisitorFilters, conditions: dict) -> dict:
+    """The conditions counted up to the cap; none past the budget, now or in the last
     SLOW_COUNT_SECONDS under the same filters (then not tried again)."""
-    if not conditions:
-        return {}
     slow = f"visitors:slow-count:{workspace.pk}:{_filters_key(filters)}"
     if cache.get(slow):
-        return None
+        return {}
     try:
         return _counted_up_to_cap(workspace, filters, conditions)
     except OverBudget:
         cache.set(slow, True, SLOW_COUNT_SECONDS)
-        return None
+        return {}
 
 
 def _filters_key(filters: VisitorFilters) -> str:
@@ -277,6 +275,8 @@ def _filters_key(filters: VisitorFilters) -> str:
 
 def _counted_up_to_cap(workspace: Workspace, filters: VisitorFilters, conditions: dict) -> dict:
     """Each condition's matches, up to COUNT_CAP + 1; raises OverBudget past COUNT_BUDGET_MS."""
+    if not conditions:  # every count was 0 in the maintained counts
+        return {}
     matching = filters.apply(Visitor.objects.filter(workspace=workspace), view=False).order_by()
     parts, params = [], []
     for condition in conditions.values():

@@ -291,8 +291,10 @@ def test_a_count_that_ran_out_of_time_is_not_tried_again_for_a_while(
 
     monkeypatch.setattr(selectors, "_counted_up_to_cap", counting)
     monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)
+    monkeypatch.setattr(selectors, "SAMPLE_FIRST_ABOVE", 10)  # a large workspace: sampled first
     for n in range(30):
         make_visitor(name=f"Garcia {n}", status="lead" if n % 2 else "new")
+    workspace.refresh_from_db()
 
     def counts(query: str):
         filters, _errors = VisitorFilters.from_query(QueryDict(query))
@@ -306,9 +308,14 @@ def test_a_count_that_ran_out_of_time_is_not_tried_again_for_a_while(
     cache.clear()  # a minute later
     counts("q=garcia")
     assert tries == ["garcia", "lopez", "garcia"]
-    # With time enough, counted exactly again.
+    # A small workspace is counted first and tries every time (a slow count there is rare, and
+    # an exact number is worth a retry).
+    monkeypatch.setattr(selectors, "SAMPLE_FIRST_ABOVE", 50_000)
+    counts("q=garcia")
+    counts("q=garcia")
+    assert tries == ["garcia", "lopez", "garcia", "garcia", "garcia"]
+    # With time enough, counted exactly.
     monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 10_000)
-    cache.clear()
     assert counts("q=garcia").tabs == {
         "new": 15,
         "lead": 15,
@@ -329,3 +336,10 @@ def test_estimates_are_rounded_to_two_figures():
         12_000,
         990_000,
     ]
+
+
+def test_filters_over_a_workspace_where_every_count_is_zero(workspace, make_visitor):
+    make_visitor(name="Garcia", status="lead", is_preview=True)  # a test conversation only
+    filters, _errors = VisitorFilters.from_query(QueryDict("q=garcia"))
+    counts = visitor_counts(workspace=workspace, filters=filters)
+    assert set(counts.tabs.values()) == {0} and set(counts.views.values()) == {0}
