@@ -206,9 +206,11 @@ def join(request, token: str):
         messages.success(request, _("Welcome to %(workspace)s.") % {"workspace": member.workspace})
         return redirect("visitors:list")
     if request.method == "GET":
+        # The page's language, and the workspace's time zone (rather than the list's first).
         form.initial.setdefault(
             "language", get_language() if get_language() in dict(settings.LANGUAGES) else ""
         )
+        form.initial.setdefault("timezone", invitation.workspace.timezone)
     context["form"] = form
     return render(request, "team/join.html", context, status=400 if form.errors else 200)
 

@@ -60,8 +60,12 @@ def test_bad_addresses_and_members_are_refused_and_nothing_is_sent(owner, agent)
 def test_a_new_person_joins_and_lands_on_the_visitors_page(owner, client):
     invite(client_for(owner), "nina@example.com")
     path = join_path(mail.outbox[0])
+    owner.workspace.timezone = "America/Mexico_City"
+    owner.workspace.save()
     page = client.get(path)
     assert page.status_code == 200 and "nina@example.com" in page.content.decode()
+    # The time zone starts as the workspace's, not as the list's first (Africa/Abidjan).
+    assert '<option value="America/Mexico_City" selected>' in page.content.decode()
     weak = client.post(
         path,
         {
