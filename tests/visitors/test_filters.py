@@ -1,7 +1,9 @@
 import datetime as dt
 import zoneinfo
 
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tertulia.visitors.filters import VisitorFilters
@@ -53,6 +55,32 @@ def test_search_ignores_case_accents_and_phone_formatting(workspace, make_visito
     assert names(workspace, "q=612 34 56") == {"José Núñez"}
     assert names(workspace, "q=(0)7700-900") == set()  # digits must be contiguous in the number
     assert names(workspace, "q=7700 900") == {"Emma Smith"}
+
+
+def test_a_search_asks_the_index_once_for_the_counts_sample_and_rows(
+    workspace, make_visitor, monkeypatch
+):
+    from tertulia.visitors import search, selectors
+
+    for n in range(12):
+        make_visitor(name=f"García {n}", email=f"g{n}@gmail.com", status="lead" if n % 2 else "new")
+    make_visitor(name="Lopez", email="lopez@hotmail.com")
+    filters, _errors = parse("q=garcia&email=gmail")
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.visitor_list_page(workspace=workspace, filters=filters)
+    asked = [q["sql"] for q in queries if "MATCH" in q["sql"]]
+    assert len(asked) == (2 if connection.vendor == "sqlite" else 0), asked  # one per term
+    assert len(page.rows) == 6 and page.counts.tabs == {
+        "new": 6,
+        "lead": 6,
+        "customer": 0,
+        "closed": 0,
+        "archived": 0,
+    }
+    # More candidates than SEARCH_CANDIDATES: the rows are read in the list's order instead.
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    assert names(workspace, "q=garcia") == {f"García {n}" for n in range(12)}
+    assert names(workspace, "email=hotmail") == {"Lopez"}
 
 
 def test_field_filters(workspace, make_visitor):
