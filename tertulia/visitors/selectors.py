@@ -230,10 +230,11 @@ def _maintained_counts(*, workspace: Workspace, filters: VisitorFilters) -> Visi
 
 
 def _capped_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorCounts:
-    """Under filters: each count reads at most COUNT_CAP + 1 matching rows, all in one query,
-    within COUNT_BUDGET_MS; past it, estimated. A large workspace is sampled first, and only
-    the counts the sample cannot tell (too few matches in it) are counted. A count whose
-    maintained count is 0 is 0 without reading visitors (the filters only narrow it)."""
+    """Under filters, within COUNT_BUDGET_MS, past which they are estimated. A workspace of
+    up to SAMPLE_FIRST_ABOVE visitors is counted exactly, in one grouped query. A larger one
+    is sampled first, and only the counts the sample cannot tell (too few matches in it) are
+    counted, each reading at most COUNT_CAP + 1 matching rows. A count whose maintained count
+    is 0 is 0 without reading visitors (the filters only narrow it)."""
     counters = _counters(workspace, filters)
     empty = {name for name, n in _tally_counters(counters, filters).items() if n == 0}
     zeros = dict.fromkeys(empty, 0)
@@ -241,12 +242,32 @@ def _capped_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorC
     population = sum(n for *_group, n in counters)
     if workspace.visitor_seq <= SAMPLE_FIRST_ABOVE:  # visitors it ever had, as it was loaded
         try:
-            return _as_counts(_counted_up_to_cap(workspace, filters, conditions) | zeros)
+            return _as_counts(_counted(workspace, filters) if conditions else zeros, capped=False)
         except OverBudget:
             return _as_counts(_estimated(workspace, filters, population) | zeros)
     estimated = _estimated(workspace, filters, population)
     rest = {name: when for name, when in conditions.items() if estimated[name] is None}
     return _as_counts(estimated | _counted_unless_slow(workspace, filters, rest) | zeros)
+
+
+def _grouped(visitors: QuerySet, *more) -> QuerySet:
+    """Visitors grouped as the maintained counts are: (status, assignee id or 0, waiting,
+    *more, visitors) rows."""
+    return (
+        visitors.values_list(
+            "status", Coalesce("assignee_id", 0), Q(waiting_since__isnull=False), *more
+        )
+        .annotate(visitors=Count("id"))
+        .order_by()
+    )
+
+
+def _counted(workspace: Workspace, filters: VisitorFilters) -> dict[str, int]:
+    """Every count the page shows, exactly, from one grouped read of the matching visitors;
+    raises OverBudget past COUNT_BUDGET_MS."""
+    matching = filters.apply(Visitor.objects.filter(workspace=workspace), view=False)
+    with within(COUNT_BUDGET_MS):
+        return _tally(list(_grouped(matching)), filters)
 
 
 def _counted_unless_slow(workspace: Workspace, filters: VisitorFilters, conditions: dict) -> dict:
@@ -314,18 +335,10 @@ def _estimated(
         runs |= Q(number__gte=first, number__lt=first + SAMPLE_WIDTH)
     # Only the workspace and the runs narrow the read (so the number index serves it); test
     # conversations are told apart after.
-    sample = (
-        Visitor.objects.filter(workspace=workspace)
-        .filter(runs)
-        .values_list(
-            "status",
-            Coalesce("assignee_id", 0),
-            Q(waiting_since__isnull=False),
-            "is_preview",
-            filters.condition(view=False),
-        )
-        .annotate(visitors=Count("id"))
-        .order_by()
+    sample = _grouped(
+        Visitor.objects.filter(workspace=workspace).filter(runs),
+        "is_preview",
+        filters.condition(view=False),
     )
     try:
         with within(SAMPLE_BUDGET_MS):

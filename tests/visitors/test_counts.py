@@ -111,16 +111,26 @@ def test_the_page_reads_them_exactly_and_countries_come_from_them(workspace, mak
     assert visitor_countries(workspace=workspace) == ["CL", "ES", "MX"]
 
 
-def test_filtered_counts_stop_at_the_cap_and_say_so(workspace, make_visitor, monkeypatch):
+def test_filtered_counts_are_exact_in_a_small_workspace_and_stop_at_the_cap_in_a_large_one(
+    workspace, make_visitor, monkeypatch
+):
     from tertulia.visitors import selectors
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
     for n in range(5):
-        make_visitor(name=f"Garcia {n}", country="ES")
+        make_visitor(name=f"Garcia {n}", country="ES", status="lead" if n == 4 else "new")
     make_visitor(name="Lopez", country="ES")
+    workspace.refresh_from_db()  # as each request loads it: 6 visitors had
     searched = VisitorFilters.from_query(QueryDict("q=garcia"))[0]
     counts = visitor_counts(workspace=workspace, filters=searched)
-    assert counts.cap == 3 and counts.tabs["new"] == 4  # "3+": it stopped reading
+    assert counts.cap is None and counts.tabs["new"] == 4 and counts.tabs["lead"] == 1
+    assert counts.views == {"all": 4, "mine": 0, "unassigned": 4, "waiting": 0}
+    # Past SAMPLE_FIRST_ABOVE, with a sample too small to tell, each count stops reading at
+    # the cap: "3+".
+    monkeypatch.setattr(selectors, "SAMPLE_FIRST_ABOVE", 1)
+    monkeypatch.setattr(selectors, "SAMPLE_MATCHES_MIN", 1000)
+    counts = visitor_counts(workspace=workspace, filters=searched)
+    assert counts.cap == 3 and counts.tabs["new"] == 4 and counts.tabs["lead"] == 1
     narrow = VisitorFilters.from_query(QueryDict("q=lopez"))[0]
     assert visitor_counts(workspace=workspace, filters=narrow).tabs["new"] == 1
 
@@ -138,6 +148,8 @@ def test_the_list_labels_capped_counts(owner_client, make_visitor, monkeypatch):
     from tertulia.visitors import selectors
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(selectors, "SAMPLE_FIRST_ABOVE", 1)  # a large workspace
+    monkeypatch.setattr(selectors, "SAMPLE_MATCHES_MIN", 1000)  # whose sample tells nothing
     for n in range(5):
         make_visitor(name=f"Garcia {n}")
     html = owner_client.get("/visitors/?q=garcia").content.decode()
@@ -283,13 +295,16 @@ def test_a_count_that_ran_out_of_time_is_not_tried_again_for_a_while(
     from tertulia.visitors import selectors
 
     tries = []
-    counted_up_to_cap = selectors._counted_up_to_cap
 
-    def counting(*args):
-        tries.append(args[1].q)
-        return counted_up_to_cap(*args)
+    def tried(count):
+        def counting(*args):
+            tries.append(args[1].q)
+            return count(*args)
 
-    monkeypatch.setattr(selectors, "_counted_up_to_cap", counting)
+        return counting
+
+    monkeypatch.setattr(selectors, "_counted_up_to_cap", tried(selectors._counted_up_to_cap))
+    monkeypatch.setattr(selectors, "_counted", tried(selectors._counted))
     monkeypatch.setattr(selectors, "COUNT_BUDGET_MS", 0)
     monkeypatch.setattr(selectors, "SAMPLE_FIRST_ABOVE", 10)  # a large workspace: sampled first
     for n in range(30):
