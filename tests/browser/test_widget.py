@@ -217,6 +217,48 @@ def test_flow_editor(browser, asgi_server, bot, owner):
     context.close()
 
 
+def test_the_flow_editor_folds_its_steps_on_a_phone(browser, asgi_server, bot, owner):
+    context = new_context(browser, asgi_server, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, owner.user.email)
+    page.goto(f"/bots/{bot.pk}/flow/")
+    topic = page.locator("[data-node][data-id='topic']")
+    # Every step starts folded to one line: its text and its options.
+    summary = topic.locator(".node__summary")
+    summary.wait_for()
+    assert summary.inner_text() == "What can we help you with? · Sales · Support · Other"
+    assert not topic.get_by_label("Question").is_visible()
+    start = page.locator("[data-node][data-id='start'] .node__summary")
+    assert start.inner_text() == "→ Welcome (welcome)"  # where it goes
+    toggles = page.get_by_role("button", name="Details of this step")
+    assert toggles.count() == page.locator("[data-node]").count() > 2
+    assert all(t.get_attribute("aria-expanded") == "false" for t in toggles.all())
+    screenshot(page, "flow-editor-phone-folded")
+    assert_accessible(page, "flow-editor-phone-folded")
+    # Unfolded, a step's fields are there to edit; folded again, the line says what changed.
+    topic.get_by_role("button", name="Details of this step").click()
+    topic.get_by_label("Question").fill("How can we help?")
+    screenshot(page, "flow-editor-phone-one-step")
+    topic.get_by_role("button", name="Details of this step").click()
+    assert summary.inner_text().startswith("How can we help? · Sales")
+    # Folded steps are saved whole.
+    page.get_by_role("button", name="Save flow").click()
+    page.get_by_text("Flow saved").wait_for()
+    bot.refresh_from_db()
+    saved = {n["id"]: n for n in bot.flow["nodes"]}["topic"]
+    assert saved["text"] == "How can we help?" and len(saved["options"]) == 3
+    # On a wide screen the steps start unfolded; one button folds or unfolds them all.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.reload()
+    page.get_by_label("Question").first.wait_for()
+    page.get_by_role("button", name="Fold every step", exact=True).click()
+    assert page.locator(".node__body:visible").count() == 0
+    screenshot(page, "flow-editor-folded")
+    page.get_by_role("button", name="Unfold every step").click()
+    assert page.locator(".node__summary:visible").count() == 0
+    context.close()
+
+
 def wait_for(condition, timeout: float = 8.0):
     """Poll the database until `condition()` is true (the server writes from its own thread)."""
     import time

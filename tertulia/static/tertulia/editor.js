@@ -70,6 +70,28 @@
     return flow;
   }
 
+  // A folded step shows one line (its text, its options) instead of its fields, so a long flow
+  // can be seen whole; on a phone every step starts folded. Its fields stay in the form.
+  function shown(input) {
+    if (!input) return "";
+    return input.tagName === "SELECT" ? (input.value && input.selectedOptions[0].textContent) || "" : input.value.trim();
+  }
+  function summary(card) {
+    const keys = card.dataset.type === "condition" ? ["subject", card.querySelector("[data-key='subject']").value === "answer" ? "node" : "field", "op", "value"] : ["text", "message"];
+    const parts = keys.map((key) => shown(card.querySelector(`.node__body [data-key='${key}']:not([data-row] *)`)));
+    card.querySelectorAll("[data-rows] [data-row-key='label']").forEach((input) => parts.push(shown(input)));
+    const next = shown(card.querySelector(".node__next [data-key='next']"));
+    return parts.filter(Boolean).join(" · ") + (next ? ` → ${next}` : "");
+  }
+  function fold(card, folded) {
+    const line = card.querySelector(".node__summary");
+    line.textContent = folded ? summary(card) : "";
+    line.hidden = !folded;
+    card.querySelector(".node__body").hidden = folded;
+    card.querySelector("[data-fold-node]").setAttribute("aria-expanded", String(!folded));
+    card.classList.toggle("node--folded", folded);
+  }
+
   form.addEventListener("submit", () => {
     document.getElementById("flow-json").value = JSON.stringify(serialize());
   });
@@ -83,12 +105,18 @@
       card.dataset.id = id;
       card.id = `node-${id}`;
       card.querySelector(".node__id").textContent = id;
+      card.querySelector(".node__body").id = `node-body-${id}`;
+      card.querySelector("[data-fold-node]").setAttribute("aria-controls", `node-body-${id}`);
       nodes.appendChild(card);
       refreshTargets();
       card.scrollIntoView({ behavior: "smooth", block: "center" });
       card.querySelector(".node__label").focus();
       return;
     }
+    const toggle = event.target.closest("[data-fold-node]");
+    if (toggle) { fold(toggle.closest("[data-node]"), toggle.getAttribute("aria-expanded") === "true"); return; }
+    const foldAll = event.target.closest("[data-fold-all]");
+    if (foldAll) { cards().forEach((card) => fold(card, foldAll.dataset.foldAll === "true")); return; }
     const remove = event.target.closest("[data-remove-node]");
     if (remove) { remove.closest("[data-node]").remove(); refreshTargets(); return; }
     const addRow = event.target.closest("[data-add-row]");
@@ -124,4 +152,5 @@
     input.addEventListener("change", () => input.form.submit());
   });
   refreshTargets();
+  if (window.matchMedia("(max-width: 720px)").matches) cards().forEach((card) => fold(card, true));
 })();
