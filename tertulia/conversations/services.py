@@ -72,16 +72,17 @@ class VisitorChanges:
 
     def write(self, visitor_id: int) -> None:
         """Write what was gathered (nothing when nothing was), then start afresh."""
-        if self.messages:
-            rows.insert(self.messages)
-            for message in self.messages:
-                if message.kind not in MEMBERS_ONLY_KINDS:  # a note is never an event
-                    published(
-                        workspace_id=message.workspace_id,
-                        event=events.MESSAGE_CREATED,
-                        data={"visitor": visitor_id, "message": message.widget_json()},
-                    )
-        rows.update(Visitor, visitor_id, values=self.values, add=self.increments)
+        rows.insert(
+            self.messages,
+            then=rows.Update(Visitor, visitor_id, values=self.values, add=self.increments),
+        )
+        for message in self.messages:
+            if message.kind not in MEMBERS_ONLY_KINDS:  # a note is never an event
+                published(
+                    workspace_id=message.workspace_id,
+                    event=events.MESSAGE_CREATED,
+                    data={"visitor": visitor_id, "message": message.widget_json()},
+                )
         self.values, self.increments, self.messages = {}, {}, []
 
 

@@ -12,6 +12,7 @@ date, a boolean or a JSON value reaches either database, and comes back, as the 
 import functools
 import weakref
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from django.db import connections, router
 from django.db.models import Model
@@ -56,30 +57,28 @@ def _read(model: type[Model], pk: object, alias: str, *, lock: bool) -> Model:
     return model.from_db(alias, attnames, row)
 
 
-def insert(objs: Sequence[Model]) -> None:
-    """INSERT `objs` (of one model, none saved yet) in one statement and set their ids."""
-    if not objs:
-        return
-    model = type(objs[0])
-    connection = connections[router.db_for_write(model)]
-    fields = _inserted_fields(model)
-    values = [field.pre_save(obj, True) for obj in objs for field in fields]
-    if any(hasattr(value, "resolve_expression") for value in values):
-        model._base_manager.bulk_create(objs)  # a database default or an expression: the ORM's
-        return
-    sql = _insert_sql(model, len(objs))
-    params = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(fields * len(objs), values, strict=True)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = cursor.fetchall()
-    pk = model._meta.pk
-    for obj, (value,) in zip(objs, ids, strict=True):
-        setattr(obj, pk.attname, value)
-        obj._state.adding = False
-        obj._state.db = connection.alias
+@dataclass(frozen=True)
+class Update:
+    """An UPDATE of the row `pk` of `model`: the fields of `values` set, the counters of `add`
+    added to."""
+
+    model: type[Model]
+    pk: int
+    values: Mapping[str, object]
+    add: Mapping[str, int]
+
+    def statement(self, connection) -> tuple[str, list] | None:
+        """Its SQL and parameters, or None when it changes nothing."""
+        if not self.values and not self.add:
+            return None
+        meta = self.model._meta
+        set_fields = [meta.get_field(name) for name in self.values]
+        added = [meta.get_field(name) for name in self.add]
+        sql = _update_sql(
+            self.model, tuple(f.column for f in set_fields), tuple(f.column for f in added)
+        )
+        params = [f.get_db_prep_save(self.values[f.name], connection) for f in set_fields]
+        return sql, [*params, *(self.add[f.name] for f in added), self.pk]
 
 
 def update(
@@ -87,18 +86,50 @@ def update(
 ) -> int:
     """UPDATE the row `pk`: the fields of `values` set, the counters of `add` added to. The
     number of rows changed (0 when it is gone)."""
-    if not values and not add:
-        return 0
     connection = connections[router.db_for_write(model)]
-    meta = model._meta
-    set_fields = [meta.get_field(name) for name in values]
-    added = [meta.get_field(name) for name in add]
-    sql = _update_sql(model, tuple(f.column for f in set_fields), tuple(f.column for f in added))
-    params = [field.get_db_prep_save(values[field.name], connection) for field in set_fields]
-    params += [add[field.name] for field in added]
+    statement = Update(model, pk, values, add).statement(connection)
+    if statement is None:
+        return 0
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, pk])
+        cursor.execute(*statement)
         return cursor.rowcount
+
+
+def insert(objs: Sequence[Model], *, then: Update | None = None) -> None:
+    """INSERT `objs` (of one model, none saved yet) in one statement and set their ids; then
+    the UPDATE `then`, which PostgreSQL runs in the same statement (a data-modifying WITH: one
+    round trip fewer for every message a visitor sends)."""
+    if not objs:
+        if then is not None:
+            update(then.model, then.pk, values=then.values, add=then.add)
+        return
+    model = type(objs[0])
+    connection = connections[router.db_for_write(model)]
+    fields = _inserted_fields(model)
+    values = [field.pre_save(obj, True) for obj in objs for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        model._base_manager.bulk_create(objs)  # a database default or an expression: the ORM's
+        if then is not None:
+            update(then.model, then.pk, values=then.values, add=then.add)
+        return
+    sql = _insert_sql(model, len(objs))
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields * len(objs), values, strict=True)
+    ]
+    after = then.statement(connection) if then is not None else None
+    if after is not None and connection.vendor == "postgresql":
+        sql, params, after = f"WITH updated AS ({after[0]}) {sql}", [*after[1], *params], None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchall()
+        if after is not None:
+            cursor.execute(*after)
+    pk = model._meta.pk
+    for obj, (value,) in zip(objs, ids, strict=True):
+        setattr(obj, pk.attname, value)
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def _quote(name: str) -> str:

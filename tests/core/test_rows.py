@@ -84,6 +84,36 @@ def test_inserted_rows_get_their_ids_in_order_and_read_back_the_same(make_visito
         assert _fields(Message.objects.get(pk=message.pk)) == _fields(message)
 
 
+def test_rows_inserted_then_their_visitor_updated_in_one_statement_on_postgresql(
+    make_visitor,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    visitor = make_visitor()
+    when = timezone.now()
+    messages = [
+        Message(workspace_id=visitor.workspace_id, visitor=visitor, sender=s, created_at=when)
+        for s in (Sender.VISITOR, Sender.BOT)
+    ]
+    then = rows.Update(Visitor, visitor.pk, {"last_message_at": when}, {"message_count": 2})
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        rows.insert(messages, then=then)
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert [m.pk for m in messages] == sorted(
+        Message.objects.filter(visitor=visitor).values_list("pk", flat=True)
+    )
+    visitor.refresh_from_db()
+    assert (visitor.last_message_at, visitor.message_count) == (when, 2)
+    # Nothing to insert: the update alone; nothing to change: no statement.
+    rows.insert([], then=rows.Update(Visitor, visitor.pk, {}, {"message_count": 1}))
+    with CaptureQueriesContext(connection) as queries:
+        rows.insert([], then=rows.Update(Visitor, visitor.pk, {}, {}))
+    assert not queries
+    visitor.refresh_from_db()
+    assert visitor.message_count == 3
+
+
 def test_a_database_default_is_left_to_the_database(make_visitor):
     visitor = make_visitor()
     message = Message(workspace_id=visitor.workspace_id, visitor=visitor, sender=Sender.BOT)
