@@ -314,13 +314,17 @@ def writes_per_message(workspace, bot, count: int = 200) -> Writes:
             rows = _rows_changed(connection) - before
             if connection.vendor == "postgresql":
                 transaction.set_rollback(True)
-    sql = [query["sql"].lstrip().upper().split(" ", 1)[0] for query in queries.captured_queries]
+    sql = [query["sql"].lstrip().upper() for query in queries.captured_queries]
+    verbs = [statement.split(" ", 1)[0] for statement in sql]
+    # A data-modifying WITH (PostgreSQL: the visitor's UPDATE inside the messages' INSERT)
+    # counts as one statement, and as each write it holds.
+    held = [statement for verb, statement in zip(verbs, sql, strict=True) if verb == "WITH"]
     connections.close_all()
     return Writes(
         messages=count,
-        statements=sum(verb in ("SELECT", "INSERT", "UPDATE", "DELETE") for verb in sql),
-        inserts=sql.count("INSERT"),
-        updates=sql.count("UPDATE"),
+        statements=sum(verb in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH") for verb in verbs),
+        inserts=verbs.count("INSERT") + sum(") INSERT INTO" in s for s in held),
+        updates=verbs.count("UPDATE") + sum("AS (UPDATE " in s for s in held),
         rows=rows,
     )
 
