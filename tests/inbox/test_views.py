@@ -286,3 +286,22 @@ def test_visitor_counts_are_not_cached_across_workspaces(owner_client, other_own
     make_visitor(in_workspace=other_owner.workspace)
     assert Visitor.objects.count() == 1
     assert "No visitors yet" in owner_client.get(LIST).content.decode()
+
+
+def test_each_member_sees_the_rows_dates_in_their_own_time_zone(
+    owner, agent, owner_client, agent_client, make_visitor
+):
+    """The rows' dates are remembered between refreshes: one member's time zone must never
+    show in another's list (the same instant, the same format)."""
+    import datetime as dt
+
+    visitor = make_visitor(name="Zoned")
+    created = dt.datetime(2026, 3, 9, 23, 30, tzinfo=dt.UTC)
+    Visitor.objects.filter(pk=visitor.pk).update(created_at=created)
+    agent.user.timezone = "Asia/Tokyo"
+    agent.user.save(update_fields=["timezone"])
+    for _ in range(2):  # the second time from what was remembered
+        owner_html = owner_client.get(LIST).content.decode()
+        agent_html = agent_client.get(LIST).content.decode()
+        assert 'datetime="2026-03-09T23:30:00+00:00" title="03/09/2026 11:30 p.m."' in owner_html
+        assert 'datetime="2026-03-10T08:30:00+09:00" title="03/10/2026 8:30 a.m."' in agent_html
