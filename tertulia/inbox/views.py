@@ -99,14 +99,15 @@ def visitor_list(request):
     filters, errors = VisitorFilters.from_query(request.GET)
     filters = filters.seen_by(request.member.pk)
     workspace = request.member.workspace
-    page = selectors.visitor_list_page(workspace=workspace, filters=filters)
+    teammates = members_by_name(workspace_id=workspace.pk)
+    page = selectors.visitor_list_page(workspace=workspace, filters=filters, members=teammates)
     context = {
         "page": page,
         "filters": page.filters,
         "errors": errors,
         "statuses": list(VisitorStatus),
         "page_sizes": PAGE_SIZES,
-        "teammates": members_by_name(workspace_id=workspace.pk),
+        "teammates": teammates,
         "row_urls": _row_urls(request),
     }
     if wants_fragment(request, "results"):

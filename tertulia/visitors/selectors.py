@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from tertulia.accounts.models import Workspace
+from tertulia.accounts.models import Member, Workspace
 from tertulia.core.budget import OverBudget, within
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.filters import DEFAULTS, FILTER_FIELDS, InboxView, VisitorFilters
@@ -18,7 +18,7 @@ from tertulia.visitors.models import PageView, Visitor, VisitorCount, VisitorCou
 from tertulia.visitors.paging import keyset_rows
 
 # The columns the list and the exports read; the rest of a visitor stays in the database.
-LIST_COLUMNS = (
+ROW_COLUMNS = (
     "id",
     "number",
     "name",
@@ -38,9 +38,8 @@ LIST_COLUMNS = (
     "last_message_text",
     "assignee",
     "identity_verified_at",
-    "assignee__user__name",
-    "assignee__user__email",
 )
+LIST_COLUMNS = (*ROW_COLUMNS, "assignee__user__name", "assignee__user__email")
 
 
 class About(int):
@@ -388,15 +387,19 @@ def visitor_tab_counts(*, workspace: Workspace, filters: VisitorFilters) -> dict
     return visitor_counts(workspace=workspace, filters=filters).tabs
 
 
-def visitor_matching(*, workspace: Workspace, filters: VisitorFilters) -> QuerySet[Visitor]:
-    """The visitors of the current tab under the filters, in the chosen order."""
-    return (
+def visitor_matching(
+    *, workspace: Workspace, filters: VisitorFilters, assignees: bool = True
+) -> QuerySet[Visitor]:
+    """The visitors of the current tab under the filters, in the chosen order, with their
+    assignees (`assignees=False`: only their ids)."""
+    matching = (
         visitor_filtered(workspace=workspace, filters=filters)
         .filter(status=filters.status)
         .order_by(*filters.ordering)
-        .select_related("assignee__user")
-        .only(*LIST_COLUMNS)
     )
+    if not assignees:
+        return matching.only(*ROW_COLUMNS)
+    return matching.select_related("assignee__user").only(*LIST_COLUMNS)
 
 
 def visitor_picked(*, workspace: Workspace, ids: list[int]) -> QuerySet[Visitor]:
@@ -409,12 +412,27 @@ def visitor_picked(*, workspace: Workspace, ids: list[int]) -> QuerySet[Visitor]
     )
 
 
-def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> VisitorPage:
+def visitor_list_page(
+    *, workspace: Workspace, filters: VisitorFilters, members: list[Member] | None = None
+) -> VisitorPage:
     """The rows of the requested page, the tab counts and the view counts. Keyset paging: the
     rows after or before one row (`after` / `before`: its id), or the last page; a link whose
-    row is gone shows the first page (going back) or the last (going on)."""
+    row is gone shows the first page (going back) or the last (going on).
+
+    `members`: the workspace's, when the caller has them already (the list's menus show
+    them): the rows' assignees are taken from them rather than read again with every row."""
+    page = _page(workspace, filters, assignees=members is None)
+    if members is not None:
+        by_id = {member.pk: member for member in members}
+        for row in page.rows:
+            if row.assignee_id in by_id:
+                row.assignee = by_id[row.assignee_id]
+    return page
+
+
+def _page(workspace: Workspace, filters: VisitorFilters, *, assignees: bool) -> VisitorPage:
     counts = visitor_counts(workspace=workspace, filters=filters)
-    matching = visitor_matching(workspace=workspace, filters=filters)
+    matching = visitor_matching(workspace=workspace, filters=filters, assignees=assignees)
     order, size = filters.order, filters.per_page
 
     def anchor(token: str) -> QuerySet:
@@ -423,14 +441,14 @@ def visitor_list_page(*, workspace: Workspace, filters: VisitorFilters) -> Visit
     if filters.before:
         rows, more = keyset_rows(matching, order, anchor(filters.before), size, back=True)
         if not rows:
-            return visitor_list_page(workspace=workspace, filters=filters.first_page())
+            return _page(workspace, filters.first_page(), assignees=assignees)
         start = filters.start if more else 1
         return VisitorPage(rows, counts, replace(filters, start=start), more, True)
     if filters.after:
         rows, more = keyset_rows(matching, order, anchor(filters.after), size, back=False)
         if not rows:
             last = replace(filters.first_page(), page="last")
-            return visitor_list_page(workspace=workspace, filters=last)
+            return _page(workspace, last, assignees=assignees)
         return VisitorPage(rows, counts, filters, True, more)
     if filters.page == "last":
         # Known totals end the list where Next would: 26-30 of 30, not 6-30.

@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tertulia.conversations.assignment import visitor_assign
 from tertulia.conversations.models import MessageKind, Sender
 from tertulia.conversations.services import message_post
 from tertulia.visitors.models import Visitor
@@ -46,13 +47,16 @@ def test_htmx_gets_only_the_results_fragment(owner_client, make_visitor):
 
 
 def test_page_render_query_count_does_not_grow_with_rows(
-    owner_client, make_visitor, django_assert_num_queries
+    owner, agent, owner_client, make_visitor, django_assert_num_queries
 ):
     for n in range(60):
-        make_visitor(name=f"V{n}", status="new")
+        visitor = make_visitor(name=f"V{n}", status="new")
+        if n % 3:  # the rows' assignees come with the teammates of the menus
+            visitor_assign(visitor=visitor, assignee=(owner, agent)[n % 2], actor=owner.user)
     # session, user, member, tab and view counts, rows, countries and members for the filters
     with django_assert_num_queries(7):
-        owner_client.get(LIST + "?per_page=50")
+        html = owner_client.get(LIST + "?per_page=100").content.decode()
+    assert html.count("Assigned to Olga Owner") == 20 and html.count("Assigned to Ana Agent") == 20
     # a fragment: session, user, member, counts, rows, members for the bulk bar
     with django_assert_num_queries(6):
         owner_client.get(
