@@ -3,7 +3,7 @@ changes and exports. Views are thin: selectors read, services write."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -81,14 +81,22 @@ def _detail_context(
     }
 
 
+# Where the reader is in the list: its page, and the visitor open in the panel.
+PLACE = ("page", "after", "before", "start", "open", "panel")
+
+
+def _without(request, names) -> QueryDict:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query
+
+
 def _row_urls(request) -> dict[str, str]:
     """What every row's links share, made once per page rather than once per row: the list's
     address (the panel and the full page sit under it) and its query without the open panel,
     ending with "&" when not empty."""
-    query = request.GET.copy()
-    for name in ("open", "panel"):
-        query.pop(name, None)
-    encoded = query.urlencode()
+    encoded = _without(request, ("open", "panel")).urlencode()
     return {"list": reverse("visitors:list"), "query": f"{encoded}&" if encoded else ""}
 
 
@@ -109,6 +117,8 @@ def visitor_list(request):
         "page_sizes": PAGE_SIZES,
         "teammates": teammates,
         "row_urls": _row_urls(request),
+        # What links to another tab, view, order or page start from: the list without its place.
+        "list_query": _without(request, PLACE),
     }
     if wants_fragment(request, "results"):
         return render(request, "visitors/list.html#results", context)
