@@ -382,11 +382,6 @@ def visitor_counts(*, workspace: Workspace, filters: VisitorFilters) -> VisitorC
     return _maintained_counts(workspace=workspace, filters=filters)
 
 
-def visitor_tab_counts(*, workspace: Workspace, filters: VisitorFilters) -> dict[str, int]:
-    """How many visitors each status tab holds under the filters and the view."""
-    return visitor_counts(workspace=workspace, filters=filters).tabs
-
-
 def visitor_matching(
     *, workspace: Workspace, filters: VisitorFilters, assignees: bool = True
 ) -> QuerySet[Visitor]:
@@ -417,10 +412,9 @@ def visitor_list_page(
 ) -> VisitorPage:
     """The rows of the requested page, the tab counts and the view counts. Keyset paging: the
     rows after or before one row (`after` / `before`: its id), or the last page; a link whose
-    row is gone shows the first page (going back) or the last (going on).
-
-    `members`: the workspace's, when the caller has them already (the list's menus show
-    them): the rows' assignees are taken from them rather than read again with every row."""
+    row is gone shows the first page (going back) or the last (going on). `members`: the
+    workspace's, when the caller has them already (the list's menus show them): the rows'
+    assignees are taken from them rather than read again with every row."""
     page = _page(workspace, filters, assignees=members is None)
     if members is not None:
         by_id = {member.pk: member for member in members}

@@ -3,7 +3,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from tertulia.visitors.filters import VisitorFilters
-from tertulia.visitors.selectors import visitor_list_page, visitor_tab_counts
+from tertulia.visitors.selectors import visitor_counts, visitor_list_page
 
 
 def filters(query: str = "") -> VisitorFilters:
@@ -14,11 +14,11 @@ def test_tab_counts_are_one_query_and_follow_filters(workspace, make_visitor):
     for status, name in [("new", "Ann"), ("new", "Bob"), ("lead", "Ann Lee"), ("archived", "Zed")]:
         make_visitor(name=name, status=status)
     with CaptureQueriesContext(connection) as queries:
-        counts = visitor_tab_counts(workspace=workspace, filters=filters())
+        counts = visitor_counts(workspace=workspace, filters=filters()).tabs
     assert len(queries) == 1
     assert counts == {"new": 2, "lead": 1, "customer": 0, "closed": 0, "archived": 1}
     with CaptureQueriesContext(connection) as queries:
-        searched = visitor_tab_counts(workspace=workspace, filters=filters("q=ann"))
+        searched = visitor_counts(workspace=workspace, filters=filters("q=ann")).tabs
     # The maintained counts, then one count (on PostgreSQL inside a savepoint that sets its
     # time budget) of what they do not answer.
     assert [q["sql"] for q in queries if "COUNT(" in q["sql"]] and len(queries) <= 5
