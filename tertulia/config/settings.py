@@ -170,6 +170,9 @@ if DATABASE_URL:
         # The pool checks a connection as it hands it out (an empty query), so one PostgreSQL
         # closed meanwhile (a restart, a failover) is replaced instead of failing a request.
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Pooled connections last: the statements written for every message (core/rows.py)
+        # are prepared on the second use. The ORM's queries bind on the client: never prepared.
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2
     # One test database per test process, so suites run side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:

@@ -164,3 +164,45 @@ def test_a_row_read_by_its_key_is_the_orms_for_a_number_or_a_text_key(make_visit
         rows.get(User, owner.user.pk + 1000)
     with pytest.raises(ValueError):
         rows.get(User, "not a number")
+
+
+def test_on_postgresql_the_statements_of_every_message_are_prepared_once(make_visitor):
+    """With the pool (the settings' `prepare_threshold`) PostgreSQL parses and plans each shape
+    once per connection; a text with the same values twice is one statement, stored once."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no prepared statements to share")
+    visitor = make_visitor()
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [statement for (statement,) in cursor.fetchall()]
+
+    for number in range(3):
+        message = Message(
+            workspace_id=visitor.workspace_id,
+            visitor=visitor,
+            sender=Sender.VISITOR,
+            text=f"hola {number}",
+            created_at=timezone.now(),
+        )
+        with transaction.atomic():
+            locked = rows.locked(Visitor, visitor.pk)
+            rows.insert([message], then=rows.Update(Visitor, visitor.pk, {}, {"unread": 1}))
+    assert locked.pk == visitor.pk
+    statements = prepared()
+    assert any("FOR UPDATE" in statement for statement in statements), statements
+    assert any(statement.startswith("WITH updated AS") for statement in statements), statements
+    # Parameters, not values, are what was prepared; the ORM's own queries are not prepared.
+    assert not any("hola" in statement for statement in statements)
+    Visitor.objects.filter(pk=visitor.pk).exists()
+    assert len(prepared()) == len(statements)
+    visitor.refresh_from_db()
+    assert visitor.unread == 3
+    assert list(Message.objects.filter(visitor=visitor).values_list("text", flat=True)) == [
+        "hola 0",
+        "hola 1",
+        "hola 2",
+    ]
