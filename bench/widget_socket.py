@@ -5,12 +5,16 @@ writes per message and idle sockets, for one `tertulia serve` process.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/widget_socket.py
     options: [--steady 200] [--steady-seconds 20] [--ramp 100,200,...] [--step-seconds 5]
              [--slo-ms 250] [--idle 5000] [--idle-hold 10] [--writes 200] [--latency 1]
+             [--dashboards 0]
 
 Starts one `tertulia serve` process (no task worker) on a loopback port (SQLite in a fresh
 temporary var dir by default), with the widget's rate limits lifted because every simulated
 visitor comes from 127.0.0.1. Visitors are opened over HTTP as the widget does, then talk to the
 server over WebSocket from this process; each sends free text, which the starter flow answers
 with its fallback line and its question again (three messages stored per text):
+
+With `--dashboards N`, N members' dashboards (each its own session) are open on their sockets
+during parts 2 and 3, as agents on the Visitors page are: each hears every message stored.
 
 1. round trip: visitors alone, each sending texts one after the other (`--latency`).
 2. steady load: `--steady` visitors each sending one text a second for `--steady-seconds`, at
@@ -32,6 +36,7 @@ is bounded: by count, and by `--timeout` for the whole measurement.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -48,7 +53,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from figures import record  # noqa: E402 (bench/ is this script's folder)
+from dashboard_refresh import sessions  # noqa: E402 (bench/ is this script's folder)
+from figures import record  # noqa: E402
 from widget_idle import idle_sockets  # noqa: E402
 from widget_idle import report as idle_report  # noqa: E402
 from widget_server import (  # noqa: E402
@@ -152,6 +158,25 @@ async def close_all(chats: list[Chat]) -> None:
     await asyncio.gather(*(chat.ws.close() for chat in chats if chat.ws is not None))
     for chat in chats:
         chat.ws = None
+
+
+async def dashboards_listening(server: Server, sessions: list[str], heard: list[int]) -> None:
+    """Each session's dashboard socket open, counting the frames it hears, until cancelled."""
+    from websockets.asyncio.client import connect
+
+    async def one(number: int, session: str) -> None:
+        async with connect(
+            f"{server.ws_url}/ws/dashboard/",
+            origin=server.url,
+            additional_headers={"Cookie": f"sessionid={session}"},
+            proxy=None,
+            open_timeout=15,
+            max_queue=None,
+        ) as ws:
+            async for _frame in ws:
+                heard[number] += 1
+
+    await asyncio.gather(*(one(n, session) for n, session in enumerate(sessions)))
 
 
 def text_action(text: str) -> tuple[str, str]:
@@ -277,6 +302,9 @@ async def run(args, server: Server, key: str, chats: list[Chat]) -> dict:
 
     group = chats[: args.steady]
     await connect_all(server, key, group)
+    heard = [0] * len(args.sessions)
+    listening = asyncio.create_task(dashboards_listening(server, args.sessions, heard))
+    await asyncio.sleep(1 if args.sessions else 0)  # the dashboards' sockets open
     print(
         f"\n2. steady load: {len(group)} visitors, each sending one text a second for "
         f"{args.steady_seconds:g} s"
@@ -322,6 +350,13 @@ async def run(args, server: Server, key: str, chats: list[Chat]) -> dict:
             break
         best = max(best, answered)
     await close_all(group)
+    listening.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await listening
+    if heard:
+        print(
+            f"{len(heard)} dashboards open meanwhile, each heard {min(heard)}-{max(heard)} frames"
+        )
     figures["sustained"] = best
     record("Widget socket, one process", "highest sustained rate", round(best), "texts/s", ">= 500")
     print(f"highest sustained rate: {best:.0f} texts/s ({3 * best:.0f} messages stored/s)")
@@ -361,6 +396,7 @@ def main():
     parser.add_argument("--idle", type=int, default=5000, help="sockets in part 5 (0: skip)")
     parser.add_argument("--idle-hold", type=float, default=10.0)
     parser.add_argument("--timeout", type=float, default=600.0, help="for all the measurements")
+    parser.add_argument("--dashboards", type=int, default=0, help="open in parts 2 and 3")
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir")
     args = parser.parse_args()
 
@@ -378,6 +414,8 @@ def main():
 
         label = database_label()
         workspace, bot = ensure_bot()
+        args.sessions = sessions(workspace.members.get().user, args.dashboards)
+        django.db.connections.close_all()
         server = start_server(env, scratch, bot.public_key)
 
         import channels
