@@ -11,6 +11,7 @@ import logging
 from contextlib import suppress
 from urllib.parse import urlparse
 
+from channels.consumer import get_handler_name
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 
@@ -29,6 +30,20 @@ async def no_such_socket(scope, receive, send):
     await receive()  # websocket.connect
     await send({"type": "websocket.accept"})
     await send({"type": "websocket.close", "code": NOT_FOUND})
+
+
+class OwnConnections:
+    """A consumer's dispatch as Channels' own, without `close_old_connections` on Channels'
+    database thread before every frame and every event: a thread hop each, which made a busy
+    workspace's dashboards fall behind until their queues were full and events were dropped.
+    These consumers' database work runs through `core.dblanes` or `database_sync_to_async`,
+    which look after their own connections."""
+
+    async def dispatch(self, message):
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
 
 class OriginCheck(OriginValidator):

@@ -10,11 +10,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tertulia.accounts.selectors import member_for_session
 from tertulia.core.channel_layer import RidesOutLayerErrors
+from tertulia.core.sockets import OwnConnections
 from tertulia.realtime.presence import BEAT_SECONDS, presence_beat
 from tertulia.realtime.publish import user_group, workspace_group
 
 
-class DashboardConsumer(RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
+class DashboardConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
     group: str | None = None
     user_group: str | None = None
     workspace_id: int | None = None

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 from urllib.parse import parse_qs
 
-from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import IntegrityError
 from django.utils import translation
@@ -23,7 +22,7 @@ from tertulia.core import limits
 from tertulia.core.channel_layer import RidesOutLayerErrors
 from tertulia.core.dblanes import run_in_lane
 from tertulia.core.net import scope_ip
-from tertulia.core.sockets import UNSUPPORTED_DATA
+from tertulia.core.sockets import UNSUPPORTED_DATA, OwnConnections
 from tertulia.core.untrusted import BadJSON, parse_json
 from tertulia.realtime.events import Frame
 from tertulia.realtime.publish import collected, send_collected, visitor_group
@@ -63,7 +62,7 @@ def _connect(key: str, token: str, after: int):
     return bot, visitor, hello
 
 
-class WidgetConsumer(RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
+class WidgetConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
     bot = None
     visitor = None
     group: str | None = None
@@ -185,15 +184,6 @@ class WidgetConsumer(RidesOutLayerErrors, AsyncJsonWebsocketConsumer):
 
     async def widget_event(self, event):
         await self.send_json(event["data"])
-
-    async def dispatch(self, message):
-        """As Channels' own, without `close_old_connections` on Channels' database thread
-        before every frame and every event (a thread hop each): this socket's database work
-        runs on `core.dblanes`, which look after their own connections."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
 
 def _error_frame(error: WidgetError, client_id: str | None) -> dict:
