@@ -37,9 +37,14 @@ class OwnConnections:
     database thread before every frame and every event: a thread hop each, which made a busy
     workspace's dashboards fall behind until their queues were full and events were dropped.
     These consumers' database work runs through `core.dblanes` or `database_sync_to_async`,
-    which look after their own connections."""
+    which look after their own connections. A "batch" (`realtime.publish.send_collected`) is
+    dispatched message by message."""
 
     async def dispatch(self, message):
+        if message["type"] == "batch":
+            for inner in message["messages"]:
+                await self.dispatch(inner)
+            return
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")

@@ -46,10 +46,18 @@ def collected():
 
 
 async def send_collected(outbox: list) -> None:
+    """Send what `collected` gathered: what goes to one group as one layer message, a "batch"
+    when there are several (a visitor's text and the bot's answers), in the order they came;
+    each socket's consumer takes a batch apart (`core.sockets.OwnConnections`)."""
     layer = get_channel_layer()
-    if layer is not None:
-        for group, message in outbox:
-            await layer.group_send(group, message)
+    if layer is None:
+        return
+    by_group: dict[str, list[dict]] = {}
+    for group, message in outbox:
+        by_group.setdefault(group, []).append(message)
+    for group, messages in by_group.items():
+        batch = {"type": "batch", "messages": messages}
+        await layer.group_send(group, messages[0] if len(messages) == 1 else batch)
 
 
 def send_now(group: str, message: dict) -> None:

@@ -172,6 +172,48 @@ def test_a_dropped_connection_resumes_after_the_last_message(layer, bot, asgi_se
     assert hello["messages"][1]["sender"] == Sender.BOT
 
 
+def test_a_burst_of_texts_reaches_the_visitor_and_the_dashboard_whole_and_in_order(
+    layer, bot, owner, asgi_server
+):
+    """Each text's frames (the ack, the bot's answers, the state) go to a socket as one layer
+    message (`realtime.publish.send_collected`): none is lost or reordered, on either layer."""
+    _, opened, _ = open_chat(asgi_server, bot.public_key)
+    token, last = opened["token"], opened["messages"][-1]["id"]
+    texts = [action("text", text=f"question {n}") for n in range(15)]
+    with (
+        dashboard_socket(asgi_server, owner.user) as dashboard,
+        socket(asgi_server, bot.public_key, token, after=last) as ws,
+    ):
+        json.loads(ws.recv(timeout=5))  # hello
+        for text in texts:
+            ws.send(json.dumps(text))
+        counted = {"ack": 0, "message": 0, "state": 0}
+
+        def all_in(frame: dict) -> bool:  # each text: an ack, three messages, a state
+            counted[frame["type"]] += 1
+            return counted == {"ack": 15, "message": 45, "state": 15}
+
+        frames = receive_until(ws, all_in, timeout=15)
+        created = []
+
+        def all_heard(frame: dict) -> bool:
+            if frame["event"] == "message.created":
+                created.append(frame["data"]["message"])
+            return len(created) == 45
+
+        receive_until(dashboard, all_heard, timeout=15)
+    acks = [f["client_id"] for f in frames if f["type"] == "ack"]
+    assert acks == [text["client_id"] for text in texts]
+    shown = [f["message"]["id"] for f in frames if f["type"] == "message"]
+    stored = list(
+        Message.objects.filter(visitor_id=opened["visitor"]["id"], pk__gt=last)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assert len(stored) == 3 * len(texts) and shown == stored
+    assert created == stored
+
+
 def poll(server, key: str, opened: dict, after: int | None = None) -> dict:
     """What the HTTP fallback's poll answers a chat opened as `opened` (by default, after the
     last message it was given)."""
