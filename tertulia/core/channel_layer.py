@@ -26,6 +26,7 @@ import time
 
 from channels_redis import core
 from channels_redis.utils import create_pool
+from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import ConstantBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -39,6 +40,8 @@ LAYER_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
 READ_MARGIN = 10  # seconds a connection waits for an answer beyond BZPOPMIN's own timeout
 CONNECT_SECONDS = 2  # to open a connection to Redis
 SEND_SECONDS = 3  # at most, for one group_send (retries included): a request thread waits
+POOL_CONNECTIONS = 100  # per process and Redis host, as redis-py's default
+PROCESS_CAPACITY = 10_000  # messages waiting for one process's sockets, then dropped
 SERVICE_RESTART = 1012  # the close code after which both clients reconnect and catch up
 TRY_AGAIN_LATER = 1013  # a socket opened while Redis does not answer
 RETRY_FIRST, RETRY_MOST = 0.2, 5.0  # seconds between attempts while Redis does not answer
@@ -46,7 +49,14 @@ RETRY_FIRST, RETRY_MOST = 0.2, 5.0  # seconds between attempts while Redis does 
 
 class RedisChannelLayer(core.RedisChannelLayer):
     """channels_redis' layer with the timeouts, the retry and the error handling above. Options
-    of a host (a dict: `{"address": url, "socket_timeout": ...}`) override the defaults."""
+    of a host (a dict: `{"address": url, "socket_timeout": ...}`) override the defaults.
+
+    Its `capacity` counts the messages waiting for all the sockets of one process together
+    (they share one Redis key), not for each: channels_redis' 100 dropped events, without a
+    word, as soon as a busy process's sockets had 100 waiting between them."""
+
+    def __init__(self, *args, capacity: int = PROCESS_CAPACITY, **kwargs):
+        super().__init__(*args, capacity=capacity, **kwargs)
 
     def connection_defaults(self) -> dict:
         return {
@@ -61,7 +71,16 @@ class RedisChannelLayer(core.RedisChannelLayer):
         }
 
     def create_pool(self, index):
-        return create_pool({**self.connection_defaults(), **self.hosts[index]})
+        """A pool whose callers wait for a connection to come free (up to SEND_SECONDS) when
+        all POOL_CONNECTIONS are busy: redis-py's own pool refuses the 101st at once
+        (`MaxConnectionsError`), so a process with hundreds of sockets joining, sending and
+        leaving together lost memberships and events."""
+        host = {**self.connection_defaults(), **self.hosts[index]}
+        if "address" not in host:  # Sentinel, or a host given by its parts: channels_redis'
+            return create_pool(host)
+        return BlockingConnectionPool.from_url(
+            host.pop("address"), max_connections=POOL_CONNECTIONS, timeout=SEND_SECONDS, **host
+        )
 
     async def group_send(self, group, message):
         try:

@@ -72,6 +72,29 @@ def test_a_killed_connection_is_replaced_and_the_next_message_arrives():
     asyncio.run(scenario())
 
 
+def test_more_calls_at_once_than_connections_wait_their_turn(caplog):
+    """A busy process (hundreds of sockets joining, sending, leaving at once) has more layer
+    calls under way than its pool has connections: each waits for one to come free, none is
+    refused (redis-py's own pool raises `MaxConnectionsError` past 100)."""
+    layer = new_layer()
+    calls = 3 * layer.create_pool(0).max_connections
+
+    async def scenario():  # a socket (channel) per group, as a visitor's widget
+        channels = [await layer.new_channel() for _ in range(calls)]
+        groups = [f"g{n}" for n in range(calls)]
+        await asyncio.gather(*map(layer.group_add, groups, channels))
+        await asyncio.gather(*(layer.group_send(g, {"type": "m", "g": g}) for g in groups))
+        heard = await asyncio.wait_for(asyncio.gather(*map(layer.receive, channels)), 10)
+        await asyncio.gather(*map(layer.group_discard, groups, channels))
+        await layer.close_pools()
+        return heard
+
+    with caplog.at_level(logging.WARNING, logger="tertulia.core.channel_layer"):
+        heard = asyncio.run(scenario())
+    assert sorted(message["g"] for message in heard) == sorted(f"g{n}" for n in range(calls))
+    assert not caplog.records
+
+
 def test_a_send_redis_cannot_take_is_dropped_and_logged(caplog):
     proxy = CuttableProxy(REDIS).start()
     proxy.cut()  # nothing listens: refused at once
