@@ -52,8 +52,11 @@ def _cursor(connection):
     they are), binding values on the server on PostgreSQL (see above)."""
     if connection.vendor != "postgresql":
         return connection.cursor()
+    # As `connection.cursor()` does, with psycopg's server-side binding cursor.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
-    return connection._prepare_cursor(connection.Database.Cursor(connection.connection))
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(connection.Database.Cursor(connection.connection))
 
 
 def _read(model: type[Model], pk: object, alias: str, *, lock: bool) -> Model:
