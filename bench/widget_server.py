@@ -314,7 +314,11 @@ def writes_per_message(workspace, bot, count: int = 200) -> Writes:
             rows = _rows_changed(connection) - before
             if connection.vendor == "postgresql":
                 transaction.set_rollback(True)
-    sql = [query["sql"].lstrip().upper() for query in queries.captured_queries]
+    # Django logs a prepared statement (PostgreSQL) as "QUERY = '<sql>' - PARAMS = ...".
+    sql = [
+        query["sql"].lstrip().removeprefix("QUERY = '").upper()
+        for query in queries.captured_queries
+    ]
     verbs = [statement.split(" ", 1)[0] for statement in sql]
     # A data-modifying WITH (PostgreSQL: the visitor's UPDATE inside the messages' INSERT)
     # counts as one statement, and as each write it holds.
