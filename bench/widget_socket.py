@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +104,7 @@ class Chat:
     last_id: int
     ws: object = None
     errors: list = field(default_factory=list)
+    unread: deque = field(default_factory=deque)  # frames of a batch not read yet
 
 
 async def open_visitors(server: Server, key: str, count: int) -> tuple[list[Chat], list[float]]:
@@ -131,7 +133,7 @@ async def connect_all(server: Server, key: str, chats: list[Chat]) -> None:
 
     async def one(chat: Chat) -> None:
         chat.ws = await connect(
-            f"{server.ws_url}/ws/widget/{key}/?token={chat.token}&after={chat.last_id}&lang=en",
+            f"{server.ws_url}/ws/widget/{key}/?token={chat.token}&after={chat.last_id}&lang=en&v=2",
             origin=server.url,
             proxy=None,
             open_timeout=15,
@@ -185,7 +187,11 @@ def text_action(text: str) -> tuple[str, str]:
 
 
 async def next_frame(chat: Chat) -> dict:
-    return json.loads(await asyncio.wait_for(chat.ws.recv(), FRAME_TIMEOUT))
+    """The next frame, as the chat reads them: a batch's frames one by one."""
+    if not chat.unread:
+        frame = json.loads(await asyncio.wait_for(chat.ws.recv(), FRAME_TIMEOUT))
+        chat.unread.extend(frame["frames"] if frame.get("type") == "batch" else [frame])
+    return chat.unread.popleft()
 
 
 async def round_trip(chat: Chat, text: str, due: float | None = None) -> tuple[float, float]:

@@ -37,18 +37,21 @@ class OwnConnections:
     database thread before every frame and every event: a thread hop each, which made a busy
     workspace's dashboards fall behind until their queues were full and events were dropped.
     These consumers' database work runs through `core.dblanes` or `database_sync_to_async`,
-    which look after their own connections. A "batch" (`realtime.publish.send_collected`) is
-    dispatched message by message."""
+    which look after their own connections. A "batch" (`realtime.publish.send_collected`) goes
+    to `dispatch_batch`: message by message, unless a consumer knows better."""
 
     async def dispatch(self, message):
         if message["type"] == "batch":
-            for inner in message["messages"]:
-                await self.dispatch(inner)
+            await self.dispatch_batch(message["messages"])
             return
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def dispatch_batch(self, messages: list[dict]) -> None:
+        for message in messages:
+            await self.dispatch(message)
 
 
 class OriginCheck(OriginValidator):

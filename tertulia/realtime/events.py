@@ -88,7 +88,12 @@ class Frame(StrEnum):
     SUBMIT = "submit"
     PAGE = "page"
     RELOAD = "reload"
+    BATCH = "batch"
 
+
+# The socket protocol a chat speaks, told with `v` in the socket's address (none: 1). 2: the
+# server may send a `batch` frame.
+PROTOCOL_VERSION = 2
 
 # Frames a visitor's widget may send that are stored as messages (each needs a `client_id`).
 VISITOR_ACTIONS = (Frame.TEXT, Frame.CHOOSE, Frame.SUBMIT)
@@ -105,6 +110,11 @@ FRAMES = {
     Frame.SUBMIT: ("widget", "The visitor submitted a form (client_id, node, values)."),
     Frame.PAGE: ("widget", "The visitor is on another page of the site (url, title)."),
     Frame.RELOAD: ("server", "The conversation changed as a whole (a merge): open it again."),
+    Frame.BATCH: (
+        "server",
+        "Frames that happened together (frames: a visitor's text and the bot's answers), to be "
+        "read in order; only to a chat that connected with `v=2`.",
+    ),
 }
 
 
@@ -141,8 +151,9 @@ POST_MESSAGES = {
 
 
 def for_chat() -> dict:
-    """What the chat's script needs: frame and postMessage names."""
+    """What the chat's script needs: the protocol's version, frame and postMessage names."""
     return {
+        "version": PROTOCOL_VERSION,
         "frames": {frame.name.lower(): frame.value for frame in Frame},
         "messages": {message.name.lower(): message.value for message in PostMessage},
     }

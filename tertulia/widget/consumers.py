@@ -6,6 +6,8 @@ it with 1003 (the chat only speaks text); a visitor deleted meanwhile is closed 
 merged into another gets a `reload` frame (its token now opens the other one).
 When the channel layer fails, the socket rides it out and then closes with 1012, and the chat
 reconnects for what it missed (`core.channel_layer`).
+A chat that connects with `v=2` (`events.PROTOCOL_VERSION`) gets what happened together as one
+`batch` frame; others get the frames one by one.
 """
 
 import asyncio
@@ -24,7 +26,7 @@ from tertulia.core.dblanes import run_in_lane
 from tertulia.core.net import scope_ip
 from tertulia.core.sockets import UNSUPPORTED_DATA, OwnConnections
 from tertulia.core.untrusted import BadJSON, parse_json
-from tertulia.realtime.events import Frame
+from tertulia.realtime.events import PROTOCOL_VERSION, Frame
 from tertulia.realtime.publish import collected, send_collected, visitor_group
 from tertulia.visitors.models import Visitor
 from tertulia.widget.services import (
@@ -68,6 +70,7 @@ class WidgetConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketCons
     group: str | None = None
     token = ""
     heartbeat: asyncio.Task | None = None
+    batches = False  # the chat reads `batch` frames (it connected with v=2)
 
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
@@ -76,6 +79,7 @@ class WidgetConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketCons
             after = max(int(query.get("after", ["0"])[0]), 0)
         except ValueError:
             after = 0
+        self.batches = query.get("v", [""])[0] == str(PROTOCOL_VERSION)
         key = self.scope["url_route"]["kwargs"]["key"]
         self.bot, self.visitor, hello = await self._in_lane(
             hash(token), _connect, key, token, after
@@ -184,6 +188,14 @@ class WidgetConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketCons
 
     async def widget_event(self, event):
         await self.send_json(event["data"])
+
+    async def dispatch_batch(self, messages: list[dict]) -> None:
+        """What happened together, in one frame when the chat reads them (a text and the bot's
+        answers: one frame instead of four, each a write to the network)."""
+        if self.batches and all(message["type"] == "widget.event" for message in messages):
+            await self.send_json({"type": Frame.BATCH, "frames": [m["data"] for m in messages]})
+        else:
+            await super().dispatch_batch(messages)
 
 
 def _error_frame(error: WidgetError, client_id: str | None) -> dict:

@@ -36,9 +36,11 @@ def open_chat(server, key, token="", origin=None, page=None):
     return http(server, "POST", f"/widget/{key}/open", body)
 
 
-def socket(server, key, token, after=0, lang="en"):
+def socket(server, key, token, after=0, lang="en", version=None):
+    """The chat's socket; `version`: the protocol it says it speaks (`v`; none: 1)."""
+    speaks = "" if version is None else f"&v={version}"
     return connect(
-        f"{server.ws_url}/ws/widget/{key}/?token={token}&after={after}&lang={lang}",
+        f"{server.ws_url}/ws/widget/{key}/?token={token}&after={after}&lang={lang}{speaks}",
         origin=server.url,
         open_timeout=5,
     )

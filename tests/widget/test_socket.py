@@ -172,17 +172,20 @@ def test_a_dropped_connection_resumes_after_the_last_message(layer, bot, asgi_se
     assert hello["messages"][1]["sender"] == Sender.BOT
 
 
+@pytest.mark.parametrize("version", [None, 2])
 def test_a_burst_of_texts_reaches_the_visitor_and_the_dashboard_whole_and_in_order(
-    layer, bot, owner, asgi_server
+    layer, version, bot, owner, asgi_server
 ):
     """Each text's frames (the ack, the bot's answers, the state) go to a socket as one layer
-    message (`realtime.publish.send_collected`): none is lost or reordered, on either layer."""
+    message (`realtime.publish.send_collected`): none is lost or reordered, on either layer. A
+    chat that speaks version 2 gets each text's answers as one `batch` frame; an older one, the
+    same frames one by one."""
     _, opened, _ = open_chat(asgi_server, bot.public_key)
     token, last = opened["token"], opened["messages"][-1]["id"]
     texts = [action("text", text=f"question {n}") for n in range(15)]
     with (
         dashboard_socket(asgi_server, owner.user) as dashboard,
-        socket(asgi_server, bot.public_key, token, after=last) as ws,
+        socket(asgi_server, bot.public_key, token, after=last, version=version) as ws,
     ):
         json.loads(ws.recv(timeout=5))  # hello
         for text in texts:
@@ -190,10 +193,11 @@ def test_a_burst_of_texts_reaches_the_visitor_and_the_dashboard_whole_and_in_ord
         counted = {"ack": 0, "message": 0, "state": 0}
 
         def all_in(frame: dict) -> bool:  # each text: an ack, three messages, a state
-            counted[frame["type"]] += 1
+            for inner in frame["frames"] if frame["type"] == "batch" else [frame]:
+                counted[inner["type"]] += 1
             return counted == {"ack": 15, "message": 45, "state": 15}
 
-        frames = receive_until(ws, all_in, timeout=15)
+        received = receive_until(ws, all_in, timeout=15)
         created = []
 
         def all_heard(frame: dict) -> bool:
@@ -202,6 +206,13 @@ def test_a_burst_of_texts_reaches_the_visitor_and_the_dashboard_whole_and_in_ord
             return len(created) == 45
 
         receive_until(dashboard, all_heard, timeout=15)
+    batches = [f["frames"] for f in received if f["type"] == "batch"]
+    if version == 2:
+        assert len(received) == 2 * len(texts) and len(batches) == len(texts)
+        assert all([f["type"] for f in b] == ["message"] * 3 + ["state"] for b in batches)
+    else:
+        assert batches == [] and len(received) == 5 * len(texts)
+    frames = [inner for f in received for inner in (f["frames"] if f["type"] == "batch" else [f])]
     acks = [f["client_id"] for f in frames if f["type"] == "ack"]
     assert acks == [text["client_id"] for text in texts]
     shown = [f["message"]["id"] for f in frames if f["type"] == "message"]

@@ -31,8 +31,7 @@
   var lastId = 0;
   var socket = null;
   var mode = "ws";        // "ws" or "http"
-  var failures = 0;
-  var everConnected = false;
+  var failures = 0, everConnected = false;
   var pollTimer = null;
   var unread = 0;
   var focused = document.hasFocus();
@@ -305,12 +304,13 @@
         showTyping(data.agent, true);
         break;
       case F.reload: reload(); break;
+      case F.batch: data.frames.forEach(receive); break;
     }
   }
 
   function connect() {
-    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/widget/" +
-      encodeURIComponent(cfg.key) + "/?token=" + encodeURIComponent(token) + "&after=" + lastId + "&lang=" + cfg.lang;
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/widget/" + encodeURIComponent(cfg.key) +
+      "/?token=" + encodeURIComponent(token) + "&after=" + lastId + "&lang=" + cfg.lang + "&v=" + cfg.protocol.version;
     try { socket = new WebSocket(url); } catch (e) { return fallBack(); }
     socket.onopen = function () {
       failures = 0; everConnected = true; setConnection(outbox.length ? T.sending : "");
