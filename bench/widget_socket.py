@@ -163,20 +163,20 @@ async def close_all(chats: list[Chat]) -> None:
 
 
 async def dashboards_listening(server: Server, sessions: list[str], heard: list[int]) -> None:
-    """Each session's dashboard socket open, counting the frames it hears, until cancelled."""
+    """Each session's dashboard socket open, counting the events it hears, until cancelled."""
     from websockets.asyncio.client import connect
 
     async def one(number: int, session: str) -> None:
         async with connect(
-            f"{server.ws_url}/ws/dashboard/",
+            f"{server.ws_url}/ws/dashboard/?v=2",
             origin=server.url,
             additional_headers={"Cookie": f"sessionid={session}"},
             proxy=None,
             open_timeout=15,
             max_queue=None,
         ) as ws:
-            async for _frame in ws:
-                heard[number] += 1
+            async for frame in ws:
+                heard[number] += len(json.loads(frame).get("events", [None]))
 
     await asyncio.gather(*(one(n, session) for n, session in enumerate(sessions)))
 
@@ -361,7 +361,7 @@ async def run(args, server: Server, key: str, chats: list[Chat]) -> dict:
         await listening
     if heard:
         print(
-            f"{len(heard)} dashboards open meanwhile, each heard {min(heard)}-{max(heard)} frames"
+            f"{len(heard)} dashboards open meanwhile, each heard {min(heard)}-{max(heard)} events"
         )
     figures["sustained"] = best
     record("Widget socket, one process", "highest sustained rate", round(best), "texts/s", ">= 500")

@@ -1,9 +1,12 @@
 """The dashboard socket: a logged-in member hears the events of their own workspace, and while it
 is open the member counts as online (`realtime.presence`). When the channel layer fails, the
-socket rides it out and then closes with 1012, and the page reconnects (`core.channel_layer`)."""
+socket rides it out and then closes with 1012, and the page reconnects (`core.channel_layer`).
+A page that connects with `v=2` (`events.PROTOCOL_VERSION`) hears the events that happened
+together as one frame, {"events": [...]}; others hear them one by one."""
 
 import asyncio
 import contextlib
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -11,6 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from tertulia.accounts.selectors import member_for_session
 from tertulia.core.channel_layer import RidesOutLayerErrors
 from tertulia.core.sockets import OwnConnections
+from tertulia.realtime.events import PROTOCOL_VERSION
 from tertulia.realtime.presence import BEAT_SECONDS, presence_beat
 from tertulia.realtime.publish import user_group, workspace_group
 
@@ -20,6 +24,7 @@ class DashboardConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketC
     user_group: str | None = None
     workspace_id: int | None = None
     heartbeat: asyncio.Task | None = None
+    batches = False  # the page reads several events in one frame (it connected with v=2)
 
     async def connect(self):
         user = self.scope.get("user")
@@ -33,6 +38,8 @@ class DashboardConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketC
             await self.close(code=4401)
             return
         self.workspace_id = member.workspace_id
+        query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
+        self.batches = query.get("v", [""])[0] == str(PROTOCOL_VERSION)
         self.group = workspace_group(member.workspace_id)
         self.user_group = user_group(member.user_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -61,6 +68,15 @@ class DashboardConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketC
 
     async def dashboard_event(self, message):
         await self.send_json({"event": message["event"], "data": message["data"]})
+
+    async def dispatch_batch(self, messages: list[dict]) -> None:
+        """Events that happened together (a visitor's text and the bot's answers), in one frame
+        when the page reads them so: one write to the network instead of one each."""
+        if self.batches and all(message["type"] == "dashboard.event" for message in messages):
+            events = [{"event": m["event"], "data": m["data"]} for m in messages]
+            await self.send_json({"events": events})
+        else:
+            await super().dispatch_batch(messages)
 
     async def dashboard_access_changed(self, message):
         """The member was removed from this workspace, or their role changed: close with 4401,

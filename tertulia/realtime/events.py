@@ -91,8 +91,9 @@ class Frame(StrEnum):
     BATCH = "batch"
 
 
-# The socket protocol a chat speaks, told with `v` in the socket's address (none: 1). 2: the
-# server may send a `batch` frame.
+# The protocol a chat or a dashboard speaks on its socket, told with `v` in the socket's address
+# (none: 1). 2: what happened together may come as one frame, a chat's `batch` frame or a
+# dashboard's {"events": [{"event", "data"}, ...]}.
 PROTOCOL_VERSION = 2
 
 # Frames a visitor's widget may send that are stored as messages (each needs a `client_id`).
@@ -165,9 +166,10 @@ def for_loader() -> dict:
 
 
 def for_dashboard() -> dict:
-    """What the dashboard's script needs: the events it treats apart, and those after which the
-    list, the counts and an open conversation are fetched again."""
+    """What the dashboard's script needs: the protocol's version, the events it treats apart,
+    and those after which the list, the counts and an open conversation are fetched again."""
     return {
+        "version": PROTOCOL_VERSION,
         "typing": TYPING,
         "notification_created": NOTIFICATION_CREATED,
         "message_created": MESSAGE_CREATED,

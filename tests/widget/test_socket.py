@@ -38,12 +38,13 @@ def layer(request, settings):
     return request.param
 
 
-def dashboard_socket(server, user):
+def dashboard_socket(server, user, version=None):
     client = Client()
     client.force_login(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
+    speaks = "" if version is None else f"?v={version}"
     return connect(
-        f"{server.ws_url}/ws/dashboard/",
+        f"{server.ws_url}/ws/dashboard/{speaks}",
         origin=server.url,
         additional_headers={"Cookie": cookie},
         open_timeout=5,
@@ -179,12 +180,12 @@ def test_a_burst_of_texts_reaches_the_visitor_and_the_dashboard_whole_and_in_ord
     """Each text's frames (the ack, the bot's answers, the state) go to a socket as one layer
     message (`realtime.publish.send_collected`): none is lost or reordered, on either layer. A
     chat that speaks version 2 gets each text's answers as one `batch` frame; an older one, the
-    same frames one by one."""
+    same frames one by one; so does a dashboard, with {"events": [...]}."""
     _, opened, _ = open_chat(asgi_server, bot.public_key)
     token, last = opened["token"], opened["messages"][-1]["id"]
     texts = [action("text", text=f"question {n}") for n in range(15)]
     with (
-        dashboard_socket(asgi_server, owner.user) as dashboard,
+        dashboard_socket(asgi_server, owner.user, version=version) as dashboard,
         socket(asgi_server, bot.public_key, token, after=last, version=version) as ws,
     ):
         json.loads(ws.recv(timeout=5))  # hello
@@ -201,17 +202,21 @@ def test_a_burst_of_texts_reaches_the_visitor_and_the_dashboard_whole_and_in_ord
         created = []
 
         def all_heard(frame: dict) -> bool:
-            if frame["event"] == "message.created":
-                created.append(frame["data"]["message"])
+            for event in frame.get("events", [frame]):
+                if event["event"] == "message.created":
+                    created.append(event["data"]["message"])
             return len(created) == 45
 
-        receive_until(dashboard, all_heard, timeout=15)
+        heard = receive_until(dashboard, all_heard, timeout=15)
     batches = [f["frames"] for f in received if f["type"] == "batch"]
+    together = [f["events"] for f in heard if "events" in f]
     if version == 2:
         assert len(received) == 2 * len(texts) and len(batches) == len(texts)
         assert all([f["type"] for f in b] == ["message"] * 3 + ["state"] for b in batches)
+        assert len(together) == len(texts) and all(len(events) == 3 for events in together)
     else:
         assert batches == [] and len(received) == 5 * len(texts)
+        assert together == []
     frames = [inner for f in received for inner in (f["frames"] if f["type"] == "batch" else [f])]
     acks = [f["client_id"] for f in frames if f["type"] == "ack"]
     assert acks == [text["client_id"] for text in texts]

@@ -318,7 +318,7 @@
 
   function connectDashboardSocket() {
     if (!document.body.hasAttribute("data-member") || !("WebSocket" in window)) return;
-    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/dashboard/";
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/dashboard/?v=" + E.version;
     let delay = 1000;
     let missed = false;  // the socket dropped: changes made meanwhile were not heard
     // Leaving already (a form sent): a reload now would race the answer, which may log out. A
@@ -333,7 +333,10 @@
         opened = true; delay = 1000; document.body.toggleAttribute("data-live", true);
         if (missed) { missed = false; catchUp(); }
       });
-      socket.addEventListener("message", (event) => onDashboardEvent(JSON.parse(event.data)));
+      socket.addEventListener("message", (event) => {
+        const frame = JSON.parse(event.data);  // one event, or several that happened together
+        (frame.events || [frame]).forEach(onDashboardEvent);
+      });
       socket.addEventListener("close", (event) => {
         document.body.toggleAttribute("data-live", false);
         if (event.code === 4401) {
