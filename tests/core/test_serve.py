@@ -25,6 +25,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tertulia.core.management.commands import serve as serve_command
+
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/environ").exists(), reason="finds the server's processes through /proc"
 )
@@ -284,8 +286,9 @@ def test_several_server_processes_share_the_connections(serve):
 
 def test_a_server_process_that_ends_is_replaced(serve):
     served = serve("--workers", "2", "--no-worker")
-
     wait_for(lambda: len(served.servers()) == 2, 20, "two server processes")
+    # One that ends sooner than this after its start is taken not to start at all.
+    time.sleep(serve_command.STARTUP_SECONDS)
     gone = served.servers()[0]
     os.kill(gone, signal.SIGKILL)
     wait_for(
@@ -295,6 +298,22 @@ def test_a_server_process_that_ends_is_replaced(serve):
     )
     assert "starting another" in served.output()
     assert served.stop(signal.SIGTERM) == 0
+
+
+def test_several_server_processes_need_the_port_free(site, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ended = subprocess.run(
+            [TERTULIA, "serve", "--no-worker", "--workers", "2", "--port", str(port)],
+            env=environment(site[0]),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert ended.returncode != 0
+    assert f"Cannot listen on 127.0.0.1:{port}: Address already in use." in ended.stderr
 
 
 def test_the_worker_ends_even_when_the_server_is_killed(serve):

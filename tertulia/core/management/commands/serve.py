@@ -33,6 +33,7 @@ from django.core.management.base import BaseCommand, CommandError
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GRACE_SECONDS = 10
 STARTUP_FAILURE = 3  # uvicorn's exit code when it cannot start (the port is taken, say)
+STARTUP_SECONDS = 5  # a server process that ends sooner is taken not to start at all
 
 logger = logging.getLogger(__name__)
 
@@ -94,40 +95,43 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def port_taken(host: str, port: int) -> bool:
-    """Whether something listens on the port already (SO_REUSEPORT alone would share it)."""
+def check_port(host: str, port: int) -> None:
+    """A clear error when the port cannot be had, taken by another program say (its processes'
+    SO_REUSEPORT sockets alone would share it with another `tertulia serve --workers`)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
-        except OSError:
-            return True
-    return False
+        except OSError as error:
+            raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
 
 
 def supervise(host: str, port: int, count: int) -> None:
     """`count` server processes on the port, each started again should it end, until a stop
-    signal (`Stop`); one that cannot start at all stops them all."""
-    if port_taken(host, port):
-        raise CommandError(f"Port {port} on {host} is in use.")
+    signal (`Stop`). One that could not start, or ended within STARTUP_SECONDS (it would fail
+    the same way again), stops them all."""
+    check_port(host, port)
     command = ["serve", "--no-worker", "--own-socket", "--host", host, "--port", str(port)]
-    servers = [_tied(command) for _ in range(count)]
+    servers = [(_tied(command), time.monotonic()) for _ in range(count)]
     try:
         while True:
             time.sleep(0.5)
-            for number, server in enumerate(servers):
+            for number, (server, started) in enumerate(servers):
                 if server.poll() is None:
                     continue
-                if server.returncode == STARTUP_FAILURE:
+                if (
+                    server.returncode == STARTUP_FAILURE
+                    or time.monotonic() - started < STARTUP_SECONDS
+                ):
                     raise CommandError("A server process could not start (see above).")
                 logger.warning(
                     "Server process %s ended with %s; starting another.",
                     server.pid,
                     server.returncode,
                 )
-                servers[number] = _tied(command)
+                servers[number] = (_tied(command), time.monotonic())
     finally:
-        stop(servers)
+        stop([server for server, _ in servers])
 
 
 class Command(BaseCommand):
