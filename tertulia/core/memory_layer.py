@@ -7,13 +7,16 @@ socket hears, and every event sent, walked 10,000 entries, so a busy process spe
 time there. Here that sweep runs at most once every `SWEEP_SECONDS` (a message expires after
 `expiry`, 60 s, and a membership after `group_expiry`, a day: a second late changes nothing),
 and `group_send` puts the message on each member's queue directly instead of starting a task
-per member. Everything else is Channels' own.
+per member. A message to a group is copied once for all its members, not once each (eight
+dashboards open: one copy of every event instead of eight): the sender may change its own dict
+afterwards, and the consumers only read what they receive. Everything else is Channels' own.
 """
 
+import asyncio
 import contextlib
 import time
+from copy import deepcopy
 
-from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer as ChannelsInMemoryChannelLayer
 
 SWEEP_SECONDS = 1.0
@@ -33,6 +36,10 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
             raise TypeError("Message is not a dict")
         self.require_valid_group_name(group)
         self._clean_expired()
+        copied = (time.time() + self.expiry, deepcopy(message))
         for channel in list(self.groups.get(group, {})):
-            with contextlib.suppress(ChannelFull):  # as Channels: a full queue misses it
-                await self.send(channel, message)
+            queue = self.channels.setdefault(
+                channel, asyncio.Queue(maxsize=self.get_capacity(channel))
+            )
+            with contextlib.suppress(asyncio.QueueFull):  # as Channels: a full queue misses it
+                queue.put_nowait(copied)

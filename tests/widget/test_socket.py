@@ -22,7 +22,7 @@ from tests.widget.client import (
 )
 
 LAYERS = {
-    "memory": {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
+    "memory": {"default": {"BACKEND": "tertulia.core.memory_layer.InMemoryChannelLayer"}},
     "redis": {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
