@@ -9,7 +9,7 @@ never show a refused handshake's status to the page anyway, while they do show a
 
 import logging
 from contextlib import suppress
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 from channels.consumer import get_handler_name
 from channels.security.websocket import OriginValidator
@@ -30,6 +30,14 @@ async def no_such_socket(scope, receive, send):
     await receive()  # websocket.connect
     await send({"type": "websocket.accept"})
     await send({"type": "websocket.close", "code": NOT_FOUND})
+
+
+def spoken_version(scope) -> int:
+    """The protocol version a socket's client says it speaks: `v` in its address (1 when it
+    says none, or nothing that is a version)."""
+    query = parse_qs(scope.get("query_string", b"").decode(errors="replace"))
+    said = query.get("v", [""])[0]
+    return int(said) if said.isascii() and said.isdigit() and len(said) <= 3 else 1
 
 
 class OwnConnections:

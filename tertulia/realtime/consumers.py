@@ -1,20 +1,19 @@
 """The dashboard socket: a logged-in member hears the events of their own workspace, and while it
 is open the member counts as online (`realtime.presence`). When the channel layer fails, the
 socket rides it out and then closes with 1012, and the page reconnects (`core.channel_layer`).
-A page that connects with `v=2` (`events.PROTOCOL_VERSION`) hears the events that happened
+A page that connects with `v=2` (`events.BATCHED_SINCE`) hears the events that happened
 together as one frame, {"events": [...]}; others hear them one by one."""
 
 import asyncio
 import contextlib
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tertulia.accounts.selectors import member_for_session
 from tertulia.core.channel_layer import RidesOutLayerErrors
-from tertulia.core.sockets import OwnConnections
-from tertulia.realtime.events import PROTOCOL_VERSION
+from tertulia.core.sockets import OwnConnections, spoken_version
+from tertulia.realtime.events import BATCHED_SINCE
 from tertulia.realtime.presence import BEAT_SECONDS, presence_beat
 from tertulia.realtime.publish import user_group, workspace_group
 
@@ -38,8 +37,7 @@ class DashboardConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketC
             await self.close(code=4401)
             return
         self.workspace_id = member.workspace_id
-        query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
-        self.batches = query.get("v", [""])[0] == str(PROTOCOL_VERSION)
+        self.batches = spoken_version(self.scope) >= BATCHED_SINCE
         self.group = workspace_group(member.workspace_id)
         self.user_group = user_group(member.user_id)
         await self.channel_layer.group_add(self.group, self.channel_name)

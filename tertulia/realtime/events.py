@@ -91,10 +91,12 @@ class Frame(StrEnum):
     BATCH = "batch"
 
 
-# The protocol a chat or a dashboard speaks on its socket, told with `v` in the socket's address
-# (none: 1). 2: what happened together may come as one frame, a chat's `batch` frame or a
-# dashboard's {"events": [{"event", "data"}, ...]}.
+# The protocol the chat and the dashboard served now speak on their sockets; each tells its
+# version with `v` in the socket's address (none: 1), and gets what that version reads.
 PROTOCOL_VERSION = 2
+# From version 2, what happened together may come as one frame: a chat's `batch` frame, a
+# dashboard's {"events": [{"event", "data"}, ...]}.
+BATCHED_SINCE = 2
 
 # Frames a visitor's widget may send that are stored as messages (each needs a `client_id`).
 VISITOR_ACTIONS = (Frame.TEXT, Frame.CHOOSE, Frame.SUBMIT)
@@ -114,7 +116,7 @@ FRAMES = {
     Frame.BATCH: (
         "server",
         "Frames that happened together (frames: a visitor's text and the bot's answers), to be "
-        "read in order; only to a chat that connected with `v=2`.",
+        "read in order; only to a chat that connected with `v` 2 or more.",
     ),
 }
 

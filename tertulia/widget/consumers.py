@@ -6,7 +6,7 @@ it with 1003 (the chat only speaks text); a visitor deleted meanwhile is closed 
 merged into another gets a `reload` frame (its token now opens the other one).
 When the channel layer fails, the socket rides it out and then closes with 1012, and the chat
 reconnects for what it missed (`core.channel_layer`).
-A chat that connects with `v=2` (`events.PROTOCOL_VERSION`) gets what happened together as one
+A chat that connects with `v=2` (`events.BATCHED_SINCE`) gets what happened together as one
 `batch` frame; others get the frames one by one.
 """
 
@@ -24,9 +24,9 @@ from tertulia.core import limits
 from tertulia.core.channel_layer import RidesOutLayerErrors
 from tertulia.core.dblanes import run_in_lane
 from tertulia.core.net import scope_ip
-from tertulia.core.sockets import UNSUPPORTED_DATA, OwnConnections
+from tertulia.core.sockets import UNSUPPORTED_DATA, OwnConnections, spoken_version
 from tertulia.core.untrusted import BadJSON, parse_json
-from tertulia.realtime.events import PROTOCOL_VERSION, Frame
+from tertulia.realtime.events import BATCHED_SINCE, Frame
 from tertulia.realtime.publish import collected, send_collected, visitor_group
 from tertulia.visitors.models import Visitor
 from tertulia.widget.services import (
@@ -79,7 +79,7 @@ class WidgetConsumer(OwnConnections, RidesOutLayerErrors, AsyncJsonWebsocketCons
             after = max(int(query.get("after", ["0"])[0]), 0)
         except ValueError:
             after = 0
-        self.batches = query.get("v", [""])[0] == str(PROTOCOL_VERSION)
+        self.batches = spoken_version(self.scope) >= BATCHED_SINCE
         key = self.scope["url_route"]["kwargs"]["key"]
         self.bot, self.visitor, hello = await self._in_lane(
             hash(token), _connect, key, token, after

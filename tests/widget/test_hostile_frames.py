@@ -173,6 +173,12 @@ QUERIES = [
     "lang=es&lang=en&after=1&after=2",
     "%ff=%fe",
     "&&&==",
+    "v=2",
+    "v=" + "9" * 5_000,
+    "v=-2",
+    "v=%C2%B2",  # a superscript two
+    "v=2&v=1",
+    "v=%ff",
 ]
 
 
