@@ -95,6 +95,43 @@ def test_more_calls_at_once_than_connections_wait_their_turn(caplog):
     assert not caplog.records
 
 
+def test_a_group_message_reaches_each_member_once_whichever_process_it_is_on(caplog):
+    """Sending to a group (two round trips: the members, then one script per Redis host) as
+    channels_redis does it: every member hears it once, whichever process holds it; a member
+    whose membership expired does not; a full queue misses it and says so."""
+    one = new_layer(capacity=2)
+    other = RedisChannelLayer(hosts=one.hosts, prefix=one.prefix, capacity=2)  # another process
+
+    async def scenario():
+        ours = [await one.new_channel() for _ in range(3)]
+        theirs = await other.new_channel()
+        for channel in [*ours, theirs]:
+            await one.group_add("team", channel)
+        await one.group_send("team", {"type": "hello", "n": 1})
+        heard = await asyncio.wait_for(asyncio.gather(*map(one.receive, ours)), 5)
+        assert heard == [{"type": "hello", "n": 1}] * 3
+        assert await asyncio.wait_for(other.receive(theirs), 5) == {"type": "hello", "n": 1}
+
+        # Their membership is made older than `group_expiry` (as if not renewed for a day).
+        await one.connection(0).zadd(one._group_key("team"), {theirs: time.time() - 100})
+        one.group_expiry = 50
+        await one.group_send("team", {"type": "hello", "n": 2})
+        heard = await asyncio.wait_for(asyncio.gather(*map(one.receive, ours)), 5)
+        assert heard == [{"type": "hello", "n": 2}] * 3
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(other.receive(theirs), 0.5)
+
+        for n in (3, 4, 5):  # two fit in the process's queue, the third does not
+            await one.group_send("team", {"type": "hello", "n": n})
+        assert [(await one.receive(ours[0]))["n"] for _ in range(2)] == [3, 4]
+        await one.close_pools()
+        await other.close_pools()
+
+    with caplog.at_level(logging.INFO, logger="tertulia.core.channel_layer"):
+        asyncio.run(scenario())
+    assert "1 of 3 channels over capacity in group team" in caplog.text
+
+
 def test_a_send_redis_cannot_take_is_dropped_and_logged(caplog):
     proxy = CuttableProxy(REDIS).start()
     proxy.cut()  # nothing listens: refused at once
