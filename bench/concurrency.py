@@ -20,7 +20,8 @@ every PostgreSQL backend on this machine used (in cores, so 1.0 is one core busy
 PostgreSQL sessions opened meanwhile (pg_stat_database.sessions): with the connection pool, only
 while a new server's pools grow to what the load needs (at most --pool-max a process); without
 it (--pool-max 0), one per request. The load comes from this process (asyncio, one core at
-most): its CPU is printed too, so a run it limits shows.
+most): its CPU is printed too, so a run it limits shows. With several processes, the CPU of
+each busy server process follows in brackets: how evenly the connections spread among them.
 
 Bounded: each run stops after its duration, each request after REQUEST_TIMEOUT seconds.
 """
@@ -126,21 +127,21 @@ def _processes() -> dict[int, tuple[int, str, float]]:
     return found
 
 
-def cpu_seconds(root: int) -> tuple[float, dict[int, float]]:
-    """(CPU seconds of `root` and its descendants, {pid: CPU seconds} of `postgres` processes)."""
+def cpu_seconds(root: int) -> tuple[dict[int, float], dict[int, float]]:
+    """({pid: CPU seconds} of `root` and its descendants, the same of `postgres` processes)."""
     table = _processes()
     tree, changed = {root}, True
     while changed:
         grown = tree | {pid for pid, (parent, _, _) in table.items() if parent in tree}
         changed, tree = grown != tree, grown
-    server = sum(table[pid][2] for pid in tree if pid in table)
+    server = {pid: table[pid][2] for pid in tree if pid in table}
     postgres = {pid: cpu for pid, (_, name, cpu) in table.items() if name == "postgres"}
     return server, postgres
 
 
-def postgres_used(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds PostgreSQL's processes used between two readings (those still running)."""
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+def each_used(before: dict[int, float], after: dict[int, float]) -> dict[int, float]:
+    """CPU seconds each process used between two readings (those still running)."""
+    return {pid: cpu - before.get(pid, 0.0) for pid, cpu in after.items()}
 
 
 # The server.
@@ -283,8 +284,13 @@ def run(server, port, path, cookie, clients, duration) -> dict:
         "p50": percentile(latencies, 50) * 1000,
         "p95": percentile(latencies, 95) * 1000,
         "other": sum(n for status, n in answers.items() if status != 200),
-        "server_cpu": (cpu_after[0] - cpu[0]) / elapsed,
-        "pg_cpu": postgres_used(cpu[1], cpu_after[1]) / elapsed,
+        "server_cpu": sum(each_used(cpu[0], cpu_after[0]).values()) / elapsed,
+        # Each server process's share (the busy ones): how evenly the connections spread.
+        "split": sorted(
+            (used / elapsed for used in each_used(cpu[0], cpu_after[0]).values() if used > 0.05),
+            reverse=True,
+        ),
+        "pg_cpu": sum(each_used(cpu[1], cpu_after[1]).values()) / elapsed,
         "bench_cpu": (own_after.user + own_after.system - own.user - own.system) / elapsed,
         "sessions": opened,
         "answers": answers,
@@ -334,7 +340,10 @@ def main() -> None:
                     print(
                         f"{path:<24} {count:>5} {n:>7} {r['rps']:>8.1f} {r['p50']:>8.1f}"
                         f" {r['p95']:>8.1f} {r['other']:>7} {r['server_cpu']:>6.2f}"
-                        f" {r['pg_cpu']:>5.2f} {r['bench_cpu']:>5.2f} {sessions:>11}",
+                        f" {r['pg_cpu']:>5.2f} {r['bench_cpu']:>5.2f} {sessions:>11}"
+                        + (
+                            f"  ({' + '.join(f'{c:.2f}' for c in r['split'])})" if count > 1 else ""
+                        ),
                         flush=True,
                     )
                     run_name = f"{count} process{'es' if count > 1 else ''}, {n} clients"
