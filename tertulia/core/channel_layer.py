@@ -15,6 +15,10 @@ Redis had popped at that moment was gone. Here:
   messages of each member's queue and adds the message where there is room, kept by Redis
   (EVALSHA) rather than sent as text every time (channels_redis sends each of those steps on
   its own, and a write to Redis costs the sending process a system call held under the GIL);
+- receiving a message that is already waiting takes one script instead of three round trips
+  (put back what a cancelled receive left in the backup queue, pop the oldest message, keep it
+  in the backup until it is handed over); only an empty queue waits with BZPOPMIN, as
+  channels_redis does;
 - sending to a group or a channel never raises: a failure is logged in one line and dropped.
   Events are sent after the database has committed what they announce, and clients fetch it
   again when they reconnect, so the database stays the source of truth;
@@ -76,6 +80,28 @@ return full
 )
 
 
+# A receive from a process's queue (KEYS[1]) with its backup (KEYS[2]): what the backup holds
+# (popped by a receive that was cancelled before handing it over) goes back first, then the
+# oldest message is popped and kept in the backup until the receiver has it. Returns the
+# message, or nothing when the queue is empty.
+TAKE = AsyncScript(
+    None,  # each call names the connection it runs on
+    b"""
+local backed_up = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+for i = #backed_up, 1, -2 do
+    redis.call('ZADD', KEYS[1], backed_up[i], backed_up[i - 1])
+end
+redis.call('DEL', KEYS[2])
+local popped = redis.call('ZPOPMIN', KEYS[1])
+if #popped == 0 then
+    return false
+end
+redis.call('ZADD', KEYS[2], popped[2], popped[1])
+return popped[1]
+""",
+)
+
+
 class RedisChannelLayer(core.RedisChannelLayer):
     """channels_redis' layer with the timeouts, the retry and the error handling above. Options
     of a host (a dict: `{"address": url, "socket_timeout": ...}`) override the defaults.
@@ -110,6 +136,21 @@ class RedisChannelLayer(core.RedisChannelLayer):
         return BlockingConnectionPool.from_url(
             host.pop("address"), max_connections=POOL_CONNECTIONS, timeout=SEND_SECONDS, **host
         )
+
+    async def _brpop_with_clean(self, index, channel, timeout):
+        """channels_redis' wait for a process's next message, in one round trip when one is
+        waiting already (see above)."""
+        backup = self._backup_channel_name(channel)
+        connection = self.connection(index)
+        message = await TAKE(keys=[channel, backup], client=connection)
+        if message is not None:
+            return message
+        popped = await connection.bzpopmin(channel, timeout=timeout)
+        if popped is None:
+            return None
+        _, message, score = popped
+        await connection.zadd(backup, {message: float(score)})
+        return message
 
     async def group_send(self, group, message):
         try:

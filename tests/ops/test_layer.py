@@ -132,6 +132,29 @@ def test_a_group_message_reaches_each_member_once_whichever_process_it_is_on(cap
     assert "1 of 3 channels over capacity in group team" in caplog.text
 
 
+def test_messages_waiting_come_in_order_and_a_cancelled_receive_loses_none():
+    """A message already waiting is taken in one script; one that a cancelled receive popped
+    but never handed over (left in the backup queue) comes first the next time."""
+    layer = new_layer()
+
+    async def scenario():
+        for n in range(5):
+            await layer.send("plain.inbox", {"type": "m", "n": n})
+        assert [(await layer.receive("plain.inbox"))["n"] for _ in range(2)] == [0, 1]
+        await asyncio.sleep(0.2)  # the backups of those two are cleared meanwhile
+        backup = f"{layer.prefix}plain.inbox$inflight"  # as a receive cancelled midway leaves it
+        await layer.connection(0).zadd(backup, {layer.serialize({"type": "m", "n": 1.5}): 0})
+        heard = [(await layer.receive("plain.inbox"))["n"] for _ in range(4)]
+        assert heard == [1.5, 2, 3, 4]
+        waiting = asyncio.ensure_future(layer.receive("plain.inbox"))  # empty: waits in BZPOPMIN
+        await asyncio.sleep(0.2)
+        await layer.send("plain.inbox", {"type": "m", "n": 5})
+        assert (await asyncio.wait_for(waiting, 5))["n"] == 5
+        await layer.close_pools()
+
+    asyncio.run(scenario())
+
+
 def test_a_send_redis_cannot_take_is_dropped_and_logged(caplog):
     proxy = CuttableProxy(REDIS).start()
     proxy.cut()  # nothing listens: refused at once
