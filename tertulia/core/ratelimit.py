@@ -53,6 +53,9 @@ def hit(name: str, key: str) -> int:
     limit, window = rate(name)
     count_key, start_key = _keys(name, key)
     now = time.time()
+    if hasattr(cache, "count_in_window"):  # Redis: one round trip
+        count, started = cache.count_in_window(count_key, start_key, window, now)
+        return 0 if count <= limit else max(1, math.ceil(started + window - now))
     if not cache.add(count_key, 1, window):
         try:
             count = cache.incr(count_key)

@@ -13,7 +13,7 @@ from tertulia.core import ratelimit
 CACHES = {
     "memory": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "redis": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "tertulia.core.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/0",
     },
 }
