@@ -50,7 +50,10 @@ def _fast_and_isolated(settings, tmp_path):
     ]
     from django.core.cache import cache
 
+    from tertulia.notifications.webhooks import forget_subscriptions_now
+
     cache.clear()
+    forget_subscriptions_now()
 
 
 @pytest.fixture

@@ -6,9 +6,11 @@ failures pauses the endpoint and rings the admins' bells."""
 import hashlib
 import hmac
 import json
+import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -18,6 +20,7 @@ from tertulia.conversations.live_chat import live_chat_end, live_chat_reply
 from tertulia.conversations.merge import visitors_merge
 from tertulia.conversations.notes import note_post
 from tertulia.conversations.services import visitor_set_status
+from tertulia.notifications import webhooks
 from tertulia.notifications.models import Delivery, DeliveryState, Notification, WebhookEndpoint
 from tertulia.notifications.webhooks import (
     endpoint_create,
@@ -226,3 +229,33 @@ def test_the_webhooks_page_is_for_owners_and_admins(owner_client, agent_client, 
     )
     assert owner_client.get(reverse("api:webhook", args=[theirs.pk])).status_code == 404
     assert owner_client.post(reverse("api:webhook_delete", args=[theirs.pk])).status_code == 404
+
+
+def test_what_the_endpoints_want_is_remembered_for_a_second_and_dropped_on_a_change(
+    owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A text's events cost one cache read a second: an endpoint changed through this process
+    counts at once; one made through another (its row and the shared cache change, not this
+    process's memory) counts within `REMEMBERED_FOR_SECONDS`."""
+    monkeypatch.setattr(webhooks, "REMEMBERED_FOR_SECONDS", 0.3)
+    workspace_id = owner.workspace_id
+    first, second = sorted(SUBSCRIBABLE_EVENTS)[:2]
+    assert webhooks.subscribed_events(workspace_id) == frozenset()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        endpoint, _secret = endpoint_create(
+            member=owner, url="https://hooks.example.test/a", chosen=[first]
+        )
+    assert webhooks.subscribed_events(workspace_id) == {first}
+
+    WebhookEndpoint.objects.create(
+        workspace_id=workspace_id,
+        url="https://hooks.example.test/b",
+        events=[second],
+        secret=webhooks.new_secret(),
+    )
+    cache.delete(webhooks._subscribed_key(workspace_id))  # what the other process does
+    assert webhooks.subscribed_events(workspace_id) == {first}
+    time.sleep(0.35)
+    assert webhooks.subscribed_events(workspace_id) == {first, second}
+    assert endpoint.events == [first]
