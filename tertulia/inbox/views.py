@@ -29,7 +29,7 @@ from tertulia.core.htmx import wants_fragment
 from tertulia.privacy.services import visitor_anonymise, visitor_delete
 from tertulia.visitors import selectors
 from tertulia.visitors.choices import VisitorStatus
-from tertulia.visitors.filters import PAGE_SIZES, VisitorFilterForm, VisitorFilters
+from tertulia.visitors.filters import PAGE_SIZES, VisitorFilters, VisitorTextFilters
 from tertulia.visitors.models import Visitor
 
 
@@ -122,7 +122,7 @@ def visitor_list(request):
     }
     if wants_fragment(request, "results"):
         return render(request, "visitors/list.html#results", context)
-    context["form"] = VisitorFilterForm(initial=filters.__dict__)
+    context["form"] = VisitorTextFilters(initial=filters.__dict__)
     context["countries"] = selectors.visitor_countries(workspace=workspace)
     open_id = request.GET.get("open", "")
     if open_id:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
@@ -81,8 +82,18 @@ class InboxView(models.TextChoices):
         return Q()
 
 
-class VisitorFilterForm(forms.Form):
-    """Validates the query string; a bad value is reported and then ignored, never a 500."""
+class VisitorTextFilters(forms.Form):
+    """The filters typed as text; the filter panel shows them as this form's fields."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False, strip=True)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False, strip=True)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False, strip=True)
+    region = forms.CharField(label=_("Region"), max_length=120, required=False, strip=True)
+    city = forms.CharField(label=_("City"), max_length=120, required=False, strip=True)
+
+
+class VisitorFilterForm(VisitorTextFilters):
+    """What the query string may hold. A bad value is reported and then ignored, never a 500."""
 
     status = forms.ChoiceField(choices=VisitorStatus.choices, required=False)
     view = forms.ChoiceField(choices=InboxView.choices, required=False)
@@ -90,9 +101,6 @@ class VisitorFilterForm(forms.Form):
         label=_("Assigned to"), min_value=1, max_value=10**18, required=False
     )
     q = forms.CharField(max_length=200, required=False, strip=True)
-    name = forms.CharField(label=_("Name"), max_length=200, required=False, strip=True)
-    email = forms.CharField(label=_("E-mail"), max_length=254, required=False, strip=True)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False, strip=True)
     country = forms.RegexField(
         label=_("Country"),
         regex=r"^[A-Za-z]{2}$",
@@ -100,8 +108,6 @@ class VisitorFilterForm(forms.Form):
         strip=True,
         error_messages={"invalid": _("Choose a country from the list.")},
     )
-    region = forms.CharField(label=_("Region"), max_length=120, required=False, strip=True)
-    city = forms.CharField(label=_("City"), max_length=120, required=False, strip=True)
     started_from = forms.DateField(label=_("Started from"), required=False)
     started_to = forms.DateField(label=_("Started until"), required=False)
     engaged = forms.BooleanField(label=_("Engaged only"), required=False)
@@ -121,12 +127,22 @@ class VisitorFilterForm(forms.Form):
     page = forms.ChoiceField(choices=[("last", "last")], required=False)
     start = forms.IntegerField(min_value=1, max_value=10**12, required=False)
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("started_from"), data.get("started_to")
+    @staticmethod
+    def parse(query: QueryDict) -> tuple[dict, dict[str, list[str]]]:
+        """The cleaned values of a query string and the messages of the values refused: what a
+        bound form's `is_valid` gives, through the class's fields themselves (cleaning does not
+        change a field), without copying all of them for every request as a form does."""
+        values, errors = {}, {}
+        for name, field in VisitorFilterForm.base_fields.items():
+            try:
+                values[name] = field.clean(field.widget.value_from_datadict(query, {}, name))
+            except ValidationError as error:
+                errors[name] = error.messages
+        start, end = values.get("started_from"), values.get("started_to")
         if start and end and start > end:
-            self.add_error("started_to", _("The end date is before the start date."))
-        return data
+            errors["started_to"] = [_("The end date is before the start date.")]
+            del values["started_to"]
+        return values, errors
 
 
 @dataclass(frozen=True)
@@ -161,16 +177,15 @@ class VisitorFilters:
     @classmethod
     def from_query(cls, query: QueryDict) -> tuple["VisitorFilters", dict]:
         """Parse the URL's query string; returns the filters and the errors of rejected values."""
-        form = VisitorFilterForm(query)
-        form.is_valid()
+        cleaned, errors = VisitorFilterForm.parse(query)
         values = {}
         for field in fields(cls):
-            value = form.cleaned_data.get(field.name)
+            value = cleaned.get(field.name)
             if value not in (None, ""):
                 values[field.name] = value
         if "country" in values:
             values["country"] = values["country"].upper()
-        filters, errors = cls(**values), dict(form.errors)
+        filters = cls(**values)
         for name in ("after", "before"):
             if getattr(filters, name) and filters.order.parse(getattr(filters, name)) is None:
                 errors[name] = [_("That page link no longer works; here is the first page.")]
