@@ -11,6 +11,8 @@ The window is fixed and opens with the key's first event: up to `events` events 
   incremented (local memory, Redis, Memcached): no read-modify-write, so several server
   processes and concurrent requests count exactly, and each key costs two small cache entries
   whatever the limit (a sliding log of timestamps would cost one entry per event and race).
+  On Redis the event is counted and the window's start read in one round trip
+  (`core.cache.RedisCache.count_in_window`); elsewhere, with the cache's own operations.
 - A key that used up its limit waits for the whole rest of its own window, which is what
   `Retry-After` says. A window aligned to the clock (every minute on the minute) could reopen a
   second after a burst; a sliding-window estimate would let tries trickle through.
