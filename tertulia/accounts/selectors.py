@@ -3,20 +3,35 @@
 from dataclasses import dataclass
 
 from tertulia.accounts.models import AuditEntry, Member, Workspace
+from tertulia.core import rows
 
 # The session key holding the workspace a member of several chose to work in.
 WORKSPACE_SESSION_KEY = "workspace_id"
+
+
+# Read by every page (its member, the top bar's workspace switcher, the assignee menus): each a
+# statement compiled once (`core.rows.Select`).
+_memberships = rows.Select(
+    lambda user_id: (
+        Member.objects.select_related("workspace", "user")
+        .filter(user_id=user_id)
+        .order_by("created_at", "pk")
+    )
+)
+_members_by_name = rows.Select(
+    lambda workspace_id: (
+        Member.objects.filter(workspace_id=workspace_id)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    )
+)
 
 
 def memberships_of(*, user) -> list[Member]:
     """Every membership of a user, oldest first, with its workspace (one query)."""
     if not user.is_authenticated:
         return []
-    return list(
-        Member.objects.select_related("workspace", "user")
-        .filter(user=user)
-        .order_by("created_at", "pk")
-    )
+    return _memberships(user.pk)
 
 
 def member_chosen(memberships: list[Member], workspace_id: int | None = None) -> Member | None:
@@ -46,11 +61,7 @@ def member_for_session(*, user, session) -> Member | None:
 
 def members_by_name(*, workspace_id: int) -> list[Member]:
     """A workspace's members by name, with their users (whom a conversation can be assigned)."""
-    return list(
-        Member.objects.filter(workspace_id=workspace_id)
-        .select_related("user")
-        .order_by("user__name", "user__email")
-    )
+    return _members_by_name(workspace_id)
 
 
 def member_in(*, workspace_id: int, member_id: object) -> Member | None:

@@ -1,6 +1,8 @@
 """A row read or locked, a few rows inserted, a row updated: in plain SQL, for the writes every
 visitor's message makes (`conversations.services.VisitorChanges`) and the reads every request
-makes (its session and its user: `core.sessions`, `accounts.backends`).
+makes (its session and its user: `core.sessions`, `accounts.backends`); and the rows of a few
+querysets of a fixed shape that pages read on every request (`Select`: a user's memberships, a
+workspace's members).
 
 The ORM builds a statement anew each time (a queryset, a query, a compiler), about 0.4 ms of
 CPU for each of these three, several times what the database takes. Here a statement is built
@@ -17,11 +19,12 @@ nothing is prepared. The ORM's own queries keep Django's client-side binding.
 
 import functools
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.db.models.query import FlatValuesListIterable, ModelIterable, RelatedPopulator
 from django.db.transaction import TransactionManagementError
 
 # Per connection (the converters belong to it):
@@ -197,3 +200,110 @@ def _select(connection, model: type[Model], lock: bool) -> tuple[str, list[str],
         ]
         kept[model, lock] = (sql, [column.target.attname for column in columns], converters)
     return kept[model, lock]
+
+
+# What a `Select`'s key is while its statement is compiled: a value no query holds otherwise.
+_KEY = 9_007_199_254_740_881
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    slots: tuple  # where the key goes among the parameters
+    converters: list
+    flat: bool
+    model: type[Model] | None = None
+    start: int = 0
+    end: int = 0
+    attnames: tuple = ()
+    populators: tuple = ()
+    fetch_mode: object = None
+
+
+class Select:
+    """The rows of a queryset whose shape never changes and whose one varying value is a key (a
+    user's id, a workspace's id): `build(key)` makes the queryset, once, and its statement is
+    compiled once per connection; each call runs it with its key and makes the rows into what
+    the queryset itself would give (instances with the relations of its `select_related`, or
+    the values of a flat `values_list`), through the same converters."""
+
+    def __init__(self, build: Callable[[int], QuerySet]):
+        self.build = build
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __call__(self, key: int) -> list:
+        queryset = self._queryset
+        alias = router.db_for_read(queryset.model)
+        connection = connections[alias]
+        compiled = self._compiled.get(connection) or self._compile(connection)
+        params = list(compiled.params)
+        for slot in compiled.slots:
+            params[slot] = key
+        with _cursor(connection) as cursor:
+            cursor.execute(compiled.sql, params)
+            found = cursor.fetchall()
+        if compiled.converters:
+            found = [list(row) for row in found]
+            for row in found:
+                for index, functions, expression in compiled.converters:
+                    for convert in functions:
+                        row[index] = convert(row[index], expression, connection)
+        if compiled.flat:
+            return [row[0] for row in found]
+        made = []
+        for row in found:
+            obj = compiled.model.from_db(
+                alias,
+                compiled.attnames,
+                row[compiled.start : compiled.end],
+                fetch_mode=compiled.fetch_mode,
+            )
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            made.append(obj)
+        return made
+
+    @functools.cached_property
+    def _queryset(self) -> QuerySet:
+        queryset = self.build(_KEY)
+        kind = queryset._iterable_class
+        if kind not in (ModelIterable, FlatValuesListIterable) or queryset._known_related_objects:
+            raise TypeError("A Select gives model instances or the values of one column.")
+        return queryset
+
+    def _compile(self, connection) -> _Compiled:
+        queryset = self._queryset
+        compiler = queryset.query.chain().get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = tuple(index for index, value in enumerate(params) if value == _KEY)
+        if not slots:
+            raise AssertionError(f"The key is not among the parameters: {params}")
+        columns = [column for column, _sql, _alias in compiler.select]
+        converters = [
+            (index, functions, expression)
+            for index, (functions, expression) in compiler.get_converters(columns).items()
+        ]
+        compiled = _Compiled(sql, tuple(params), slots, converters, flat=True)
+        if queryset._iterable_class is ModelIterable:
+            info, select = compiler.klass_info, compiler.select
+            start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+            fetch_mode = queryset._fetch_mode
+            compiled = _Compiled(
+                sql,
+                tuple(params),
+                slots,
+                converters,
+                flat=False,
+                model=info["model"],
+                start=start,
+                end=end,
+                attnames=tuple(column[0].target.attname for column in select[start:end]),
+                populators=tuple(
+                    RelatedPopulator(related, select, connection.alias, fetch_mode)
+                    for related in info.get("related_klass_infos", [])
+                ),
+                fetch_mode=fetch_mode,
+            )
+        self._compiled[connection] = compiled
+        return compiled

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from tertulia.accounts.models import Member, Workspace
+from tertulia.core import rows
 from tertulia.core.budget import OverBudget, within
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.filters import DEFAULTS, FILTER_FIELDS, InboxView, VisitorFilters
@@ -464,28 +465,27 @@ def visitor_get(*, workspace: Workspace, visitor_id: int) -> Visitor:
 
 
 def visitor_countries(*, workspace: Workspace) -> list[str]:
-    """The country codes present among the workspace's visitors (not test conversations), for
-    the filter's select: from the maintained `VisitorCountry`."""
-    return list(
-        VisitorCountry.objects.filter(workspace=workspace, visitors__gt=0)
-        .order_by("country")
+    """The country codes of the workspace's visitors (not test conversations), for the filter's
+    select: from the maintained `VisitorCountry`."""
+    return _countries(workspace.pk)
+
+
+_countries = rows.Select(
+    lambda pk: (
+        VisitorCountry.objects.filter(workspace_id=pk, visitors__gt=0)
         .values_list("country", flat=True)
+        .order_by("country")
     )
+)
 
 
-PAGES_SHOWN = 15
-
-
-def visitor_page_views(*, visitor: Visitor, limit: int = PAGES_SHOWN) -> list[PageView]:
+def visitor_page_views(*, visitor: Visitor, limit: int = 15) -> list[PageView]:
     """The pages the visitor viewed, newest first (the first one is where they are now)."""
     return list(PageView.objects.filter(visitor=visitor).order_by("-id")[:limit])
 
 
-MERGE_CANDIDATES = 10
-
-
 def visitor_merge_candidates(
-    *, workspace: Workspace, visitor: Visitor, q: str = "", limit: int = MERGE_CANDIDATES
+    *, workspace: Workspace, visitor: Visitor, q: str = "", limit: int = 10
 ) -> list[Visitor]:
     """Who `visitor` could be merged with: the Visitors page's search (`q`) over every status,
     newest first, without `visitor` itself, test conversations or anonymised visitors."""

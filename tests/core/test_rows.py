@@ -206,3 +206,47 @@ def test_on_postgresql_the_statements_of_every_message_are_prepared_once(make_vi
         "hola 1",
         "hola 2",
     ]
+
+
+def test_a_select_gives_what_its_queryset_gives_with_its_relations(owner, agent, other_owner):
+    """`Select` runs one compiled statement per connection with each key: the same instances,
+    related objects and converted values (dates, booleans) as the ORM, for any key, and none for
+    a key without rows."""
+    from tertulia.accounts.models import Member
+    from tertulia.visitors.models import VisitorCountry
+
+    def build(workspace_id):
+        return (
+            Member.objects.filter(workspace_id=workspace_id)
+            .select_related("user", "workspace")
+            .order_by("user__email")
+        )
+
+    members = rows.Select(build)
+    agent.away = True
+    agent.save(update_fields=["away"])
+    for workspace_id in (owner.workspace_id, other_owner.workspace_id, 10**9):
+        expected = list(build(workspace_id))
+        got = members(workspace_id)
+        assert [_fields(m) for m in got] == [_fields(m) for m in expected]
+        assert [_fields(m.user) for m in got] == [_fields(m.user) for m in expected]
+        assert [_fields(m.workspace) for m in got] == [_fields(m.workspace) for m in expected]
+    assert [m.away for m in members(owner.workspace_id)] == [True, False]  # agent@, owner@
+    assert isinstance(members(owner.workspace_id)[0].created_at, dt.datetime)
+
+    VisitorCountry.objects.bulk_create(
+        [
+            VisitorCountry(workspace_id=owner.workspace_id, country="MX", visitors=2),
+            VisitorCountry(workspace_id=owner.workspace_id, country="AR", visitors=0),
+            VisitorCountry(workspace_id=owner.workspace_id, country="CL", visitors=1),
+        ]
+    )
+    countries = rows.Select(
+        lambda pk: VisitorCountry.objects.filter(workspace_id=pk, visitors__gt=0)
+        .values_list("country", flat=True)
+        .order_by("country")
+    )
+    assert countries(owner.workspace_id) == ["CL", "MX"]
+    assert countries(other_owner.workspace_id) == []
+    with pytest.raises(TypeError):
+        rows.Select(lambda pk: Member.objects.filter(pk=pk).values("pk"))(1)
