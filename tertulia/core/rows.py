@@ -24,7 +24,12 @@ from dataclasses import dataclass
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import FlatValuesListIterable, ModelIterable, RelatedPopulator
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    RelatedPopulator,
+    ValuesListIterable,
+)
 from django.db.transaction import TransactionManagementError
 
 # Per connection (the converters belong to it):
@@ -212,7 +217,7 @@ class _Compiled:
     params: tuple
     slots: tuple  # where the key goes among the parameters
     converters: list
-    flat: bool
+    kind: type
     model: type[Model] | None = None
     start: int = 0
     end: int = 0
@@ -226,7 +231,7 @@ class Select:
     user's id, a workspace's id): `build(key)` makes the queryset, once, and its statement is
     compiled once per connection; each call runs it with its key and makes the rows into what
     the queryset itself would give (instances with the relations of its `select_related`, or
-    the values of a flat `values_list`), through the same converters."""
+    the values of a `values_list`), through the same converters."""
 
     def __init__(self, build: Callable[[int], QuerySet]):
         self.build = build
@@ -249,8 +254,10 @@ class Select:
                 for index, functions, expression in compiled.converters:
                     for convert in functions:
                         row[index] = convert(row[index], expression, connection)
-        if compiled.flat:
+        if compiled.kind is FlatValuesListIterable:
             return [row[0] for row in found]
+        if compiled.kind is ValuesListIterable:
+            return [tuple(row) for row in found]
         made = []
         for row in found:
             obj = compiled.model.from_db(
@@ -268,8 +275,10 @@ class Select:
     def _queryset(self) -> QuerySet:
         queryset = self.build(_KEY)
         kind = queryset._iterable_class
-        if kind not in (ModelIterable, FlatValuesListIterable) or queryset._known_related_objects:
-            raise TypeError("A Select gives model instances or the values of one column.")
+        if kind not in (ModelIterable, FlatValuesListIterable, ValuesListIterable) or (
+            queryset._known_related_objects
+        ):
+            raise TypeError("A Select gives model instances or a values_list's values.")
         return queryset
 
     def _compile(self, connection) -> _Compiled:
@@ -284,8 +293,9 @@ class Select:
             (index, functions, expression)
             for index, (functions, expression) in compiler.get_converters(columns).items()
         ]
-        compiled = _Compiled(sql, tuple(params), slots, converters, flat=True)
-        if queryset._iterable_class is ModelIterable:
+        kind = queryset._iterable_class
+        compiled = _Compiled(sql, tuple(params), slots, converters, kind)
+        if kind is ModelIterable:
             info, select = compiler.klass_info, compiler.select
             start, end = info["select_fields"][0], info["select_fields"][-1] + 1
             fetch_mode = queryset._fetch_mode
@@ -294,7 +304,7 @@ class Select:
                 tuple(params),
                 slots,
                 converters,
-                flat=False,
+                kind,
                 model=info["model"],
                 start=start,
                 end=end,

@@ -12,6 +12,9 @@ installed the counts are rebuilt from the visitors. `tertulia recount` rebuilds 
 
 from django.db import connection, transaction
 
+from tertulia.core import rows
+from tertulia.visitors.models import VisitorCount, VisitorCountry
+
 TABLE = "visitors_visitor"
 COUNT = "visitors_visitorcount"
 COUNTRY = "visitors_visitorcountry"
@@ -182,3 +185,32 @@ def counts_rebuild(*, workspace_id: int | None = None) -> None:
             f"{COUNTRY}.visitors + excluded.visitors",
             params,
         )
+
+
+def counted(*, workspace_id: int, preview: bool) -> list[tuple[str, int, bool, int]]:
+    """A workspace's maintained counts, of its test conversations or of the others: (status,
+    assignee id or 0, waiting, visitors) rows, a few whatever its size."""
+    return _counted[preview](workspace_id)
+
+
+def countries(*, workspace_id: int) -> list[str]:
+    """The country codes of a workspace's visitors who are not test conversations."""
+    return _countries(workspace_id)
+
+
+# Read by every Visitors page: statements compiled once (`core.rows.Select`).
+_counted = {
+    preview: rows.Select(
+        lambda pk, preview=preview: VisitorCount.objects.filter(
+            workspace_id=pk, is_preview=preview
+        ).values_list("status", "assignee", "waiting", "visitors")
+    )
+    for preview in (False, True)
+}
+_countries = rows.Select(
+    lambda pk: (
+        VisitorCountry.objects.filter(workspace_id=pk, visitors__gt=0)
+        .values_list("country", flat=True)
+        .order_by("country")
+    )
+)

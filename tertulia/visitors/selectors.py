@@ -11,11 +11,11 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from tertulia.accounts.models import Member, Workspace
-from tertulia.core import rows
 from tertulia.core.budget import OverBudget, within
+from tertulia.visitors import counts
 from tertulia.visitors.choices import VisitorStatus
 from tertulia.visitors.filters import DEFAULTS, FILTER_FIELDS, InboxView, VisitorFilters
-from tertulia.visitors.models import PageView, Visitor, VisitorCount, VisitorCountry
+from tertulia.visitors.models import PageView, Visitor
 from tertulia.visitors.paging import keyset_rows
 
 # The columns the list and the exports read; the rest of a visitor stays in the database.
@@ -213,10 +213,8 @@ def _as_counts(counted: dict, *, capped: bool = True) -> VisitorCounts:
 
 
 def _counters(workspace: Workspace, filters: VisitorFilters) -> list[tuple[str, int, bool, int]]:
-    """The maintained counts, test conversations or not as the filters say: (status, assignee
-    id or 0, waiting, visitors) rows, a few per workspace whatever its size."""
-    rows = VisitorCount.objects.filter(workspace=workspace, is_preview=filters.preview)
-    return list(rows.values_list("status", "assignee", "waiting", "visitors"))
+    """The maintained counts, test conversations or not as the filters say."""
+    return counts.counted(workspace_id=workspace.pk, preview=filters.preview)
 
 
 def _tally_counters(counters: list, filters: VisitorFilters) -> dict[str, int]:
@@ -466,17 +464,8 @@ def visitor_get(*, workspace: Workspace, visitor_id: int) -> Visitor:
 
 def visitor_countries(*, workspace: Workspace) -> list[str]:
     """The country codes of the workspace's visitors (not test conversations), for the filter's
-    select: from the maintained `VisitorCountry`."""
-    return _countries(workspace.pk)
-
-
-_countries = rows.Select(
-    lambda pk: (
-        VisitorCountry.objects.filter(workspace_id=pk, visitors__gt=0)
-        .values_list("country", flat=True)
-        .order_by("country")
-    )
-)
+    select."""
+    return counts.countries(workspace_id=workspace.pk)
 
 
 def visitor_page_views(*, visitor: Visitor, limit: int = 15) -> list[PageView]:

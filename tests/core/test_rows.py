@@ -242,11 +242,21 @@ def test_a_select_gives_what_its_queryset_gives_with_its_relations(owner, agent,
         ]
     )
     countries = rows.Select(
-        lambda pk: VisitorCountry.objects.filter(workspace_id=pk, visitors__gt=0)
-        .values_list("country", flat=True)
-        .order_by("country")
+        lambda pk: (
+            VisitorCountry.objects.filter(workspace_id=pk, visitors__gt=0)
+            .values_list("country", flat=True)
+            .order_by("country")
+        )
     )
     assert countries(owner.workspace_id) == ["CL", "MX"]
     assert countries(other_owner.workspace_id) == []
+    pairs = rows.Select(
+        lambda pk: (
+            VisitorCountry.objects.filter(workspace_id=pk)
+            .values_list("country", "visitors")
+            .order_by("-visitors", "country")
+        )
+    )
+    assert pairs(owner.workspace_id) == [("MX", 2), ("CL", 1), ("AR", 0)]
     with pytest.raises(TypeError):
         rows.Select(lambda pk: Member.objects.filter(pk=pk).values("pk"))(1)
