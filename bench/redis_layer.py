@@ -8,6 +8,10 @@ socket and to receive it, with channels_redis' own `group_send` and receive agai
 Each round sends --messages messages one after the other, then receives them, on a fresh key
 prefix (flushed at the end). The CPU is this process's (`time.process_time`): the layer's Python
 and the system calls of its writes to Redis; Redis's own CPU is not counted.
+
+Last, the round trips to Redis a visitor's text makes besides the layer, through the cache (the
+same Redis): its two rate limits and the webhook subscriptions of its three events, counted as
+redis-py sends them.
 """
 
 import argparse
@@ -20,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tertulia.config.settings")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")  # the cache's, for the last part
 
 import django  # noqa: E402
 
@@ -62,6 +67,37 @@ async def measure(layer_class, redis: str, messages: int) -> tuple[float, float]
     return (sent - started) / messages * 1e6, (received - sent) / messages * 1e6
 
 
+def round_trips_per_text(texts: int = 200) -> float:
+    """Redis round trips of a visitor's text besides the layer, once its window is open."""
+    from django.core.cache import cache
+    from redis.connection import Connection
+
+    from tertulia.core import ratelimit
+    from tertulia.notifications import webhooks
+
+    cache.set(webhooks._subscribed_key(0), frozenset(), 60)  # workspace 0: no endpoints
+    key, sent = uuid.uuid4().hex, 0
+    ratelimit.hit("messages_per_visitor", key)
+    ratelimit.hit("messages_per_ip", key)
+    original = Connection.send_packed_command
+
+    def counted(self, *args, **kwargs):
+        nonlocal sent
+        sent += 1
+        return original(self, *args, **kwargs)
+
+    Connection.send_packed_command = counted
+    try:
+        for _ in range(texts):
+            ratelimit.hit("messages_per_visitor", key)
+            ratelimit.hit("messages_per_ip", key)
+            for _event in range(3):
+                webhooks.subscribed_events(0)
+    finally:
+        Connection.send_packed_command = original
+    return sent / texts
+
+
 async def main(args) -> None:
     print(f"Redis {args.redis}; {args.messages} messages a round; CPU of this process per call")
     print(f"{'layer':<22} {'group_send us':>14} {'receive us':>11}")
@@ -72,6 +108,10 @@ async def main(args) -> None:
         ):
             send, receive = await measure(layer_class, args.redis, args.messages)
             print(f"{name:<22} {send:>14.0f} {receive:>11.0f}", flush=True)
+    print(
+        "\nRedis round trips of a visitor's text besides the layer (2 rate limits, 3 events'"
+        f" webhook subscriptions): {round_trips_per_text():.1f}"
+    )
 
 
 if __name__ == "__main__":
