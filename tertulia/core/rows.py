@@ -2,7 +2,7 @@
 visitor's message makes (`conversations.services.VisitorChanges`) and the reads every request
 makes (its session and its user: `core.sessions`, `accounts.backends`); and the rows of a few
 querysets of a fixed shape that pages read on every request (`Select`: a user's memberships, a
-workspace's members).
+workspace's members, its maintained counts and countries).
 
 The ORM builds a statement anew each time (a queryset, a query, a compiler), about 0.4 ms of
 CPU for each of these three, several times what the database takes. Here a statement is built
