@@ -105,10 +105,11 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_bot, owner):
     assert chat.locator(".msg.agent .who").last.inner_text() == "Olga Owner"
     assert_accessible(chat, "widget-live-chat")
 
-    # The visitor writes; the agent's open conversation shows it without a reload.
+    # The visitor writes; the agent's open conversation shows it without a reload (and the
+    # list's row, refreshed live too, may already show it as its last message).
     chat.get_by_label("Message").fill("Quiero 20 hogazas para el viernes")
     chat.get_by_label("Message").press("Enter")
-    agent.get_by_text("Quiero 20 hogazas para el viernes").wait_for()
+    agent.locator(".conversation").get_by_text("Quiero 20 hogazas para el viernes").wait_for()
 
     # A reload keeps the whole history (and the chat stays open).
     visitor_page.reload()
