@@ -42,6 +42,8 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from tertulia.core.sockets import SERVICE_RESTART
+
 logger = logging.getLogger(__name__)
 
 # What a channel layer raises when Redis cannot be reached or does not answer.
@@ -52,7 +54,6 @@ CONNECT_SECONDS = 2  # to open a connection to Redis
 SEND_SECONDS = 3  # at most, for one group_send (retries included): a request thread waits
 POOL_CONNECTIONS = 100  # per process and Redis host, as redis-py's default
 PROCESS_CAPACITY = 10_000  # messages waiting for one process's sockets, then dropped
-SERVICE_RESTART = 1012  # the close code after which both clients reconnect and catch up
 TRY_AGAIN_LATER = 1013  # a socket opened while Redis does not answer
 RETRY_FIRST, RETRY_MOST = 0.2, 5.0  # seconds between attempts while Redis does not answer
 

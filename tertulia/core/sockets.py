@@ -17,10 +17,12 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-# Close codes: RFC 6455's for data of a type the socket does not take and for a server error,
-# and ours (4000-4999) for an address no socket serves.
+# Close codes: RFC 6455's for data of a type the socket does not take, for a server error and
+# for a restart (after which the chat and the dashboard reconnect and catch up), and ours
+# (4000-4999) for an address no socket serves.
 UNSUPPORTED_DATA = 1003
 INTERNAL_ERROR = 1011
+SERVICE_RESTART = 1012
 NOT_FOUND = 4404
 
 
@@ -54,8 +56,21 @@ class OwnConnections:
             return
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
+            await self.unknown_message(message)
+            return
         await handler(message)
+
+    async def unknown_message(self, message) -> None:
+        """A layer message of a type this process does not know: sent by a newer one while an
+        upgrade restarts the processes one by one. The socket closes with 1012 and its client
+        reconnects, most likely to a newer process, and catches up with what it missed."""
+        logger.warning(
+            "WebSocket %s: no handler for a message of type %r (sent by a newer version?); "
+            "the client reconnects",
+            self.scope.get("path", ""),
+            str(message.get("type"))[:100],
+        )
+        await self.close(code=SERVICE_RESTART)
 
     async def dispatch_batch(self, messages: list[dict]) -> None:
         for message in messages:

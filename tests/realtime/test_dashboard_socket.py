@@ -97,3 +97,29 @@ async def test_role_change_closes_the_members_socket_so_the_page_reloads(owner, 
 
     output = await communicator.receive_output(timeout=2)
     assert output == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.anyio
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_of_a_type_this_version_does_not_know_makes_the_page_reconnect(
+    owner, caplog
+):
+    """What a newer process sends while an upgrade restarts the processes one by one: the socket
+    closes with 1012 (the page reconnects and catches up) and a warning is logged, not a
+    traceback; what came before it was heard."""
+    from channels.layers import get_channel_layer
+
+    from tertulia.realtime.publish import workspace_group
+
+    socket = WebsocketCommunicator(DashboardConsumer.as_asgi(), "/ws/dashboard/")
+    socket.scope["user"] = owner.user
+    assert (await socket.connect())[0]
+    group = workspace_group(owner.workspace_id)
+    layer = get_channel_layer()
+    await layer.group_send(group, {"type": "dashboard.event", "event": "x.y", "data": {}})
+    await layer.group_send(group, {"type": "dashboard.something_new", "data": {}})
+    assert await socket.receive_json_from() == {"event": "x.y", "data": {}}
+    assert await socket.receive_output() == {"type": "websocket.close", "code": 1012}
+    assert "no handler for a message of type 'dashboard.something_new'" in caplog.text
+    assert "Traceback" not in caplog.text
+    await socket.disconnect()
