@@ -10,8 +10,8 @@ prefix (flushed at the end). The CPU is this process's (`time.process_time`): th
 and the system calls of its writes to Redis; Redis's own CPU is not counted.
 
 Last, the round trips to Redis a visitor's text makes besides the layer, through the cache (the
-same Redis): its two rate limits and the webhook subscriptions of its three events, counted as
-redis-py sends them.
+same Redis): its two rate limits, the webhook subscriptions of its three events and whether
+anyone of the team is online (the chat's "away" hint), counted as redis-py sends them.
 """
 
 import argparse
@@ -74,8 +74,10 @@ def round_trips_per_text(texts: int = 200) -> float:
 
     from tertulia.core import ratelimit
     from tertulia.notifications import webhooks
+    from tertulia.realtime import presence
 
     cache.set(webhooks._subscribed_key(0), frozenset(), 60)  # workspace 0: no endpoints
+    cache.set(presence._anyone_online_key(0), False, 60)  # ... and nobody online
     key, sent = uuid.uuid4().hex, 0
     ratelimit.hit("messages_per_visitor", key)
     ratelimit.hit("messages_per_ip", key)
@@ -93,6 +95,7 @@ def round_trips_per_text(texts: int = 200) -> float:
             ratelimit.hit("messages_per_ip", key)
             for _event in range(3):
                 webhooks.subscribed_events(0)
+            presence.anyone_online(workspace_id=0)
     finally:
         Connection.send_packed_command = original
     return sent / texts
@@ -110,7 +113,7 @@ async def main(args) -> None:
             print(f"{name:<22} {send:>14.0f} {receive:>11.0f}", flush=True)
     print(
         "\nRedis round trips of a visitor's text besides the layer (2 rate limits, 3 events'"
-        f" webhook subscriptions): {round_trips_per_text():.1f}"
+        f" webhook subscriptions, anyone online): {round_trips_per_text():.1f}"
     )
 
 

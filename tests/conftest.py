@@ -50,10 +50,10 @@ def _fast_and_isolated(settings, tmp_path):
     ]
     from django.core.cache import cache
 
-    from tertulia.notifications.webhooks import forget_subscriptions_now
+    from tertulia.core.cache import Remembered
 
     cache.clear()
-    forget_subscriptions_now()
+    Remembered.forget_all_here()
 
 
 @pytest.fixture

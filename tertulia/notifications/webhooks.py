@@ -9,7 +9,6 @@ Internal notes never become an event of a webhook.
 """
 
 import secrets
-import time
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tertulia.accounts.models import Member, Role
+from tertulia.core.cache import Remembered
 from tertulia.core.web import is_web_url
 from tertulia.notifications.models import Channel, Delivery, WebhookEndpoint
 from tertulia.realtime import events
@@ -27,14 +27,10 @@ from tertulia.visitors.models import Visitor
 # A rotated secret still signs for this long, so receivers can switch over.
 ROTATION_GRACE = timedelta(days=1)
 # Which events a workspace's endpoints want, kept in the cache (shared by processes with Redis)
-# so that an event nobody subscribed to costs no query; dropped whenever an endpoint changes.
+# so that an event nobody subscribed to costs no query, and for a second in each process (a
+# visitor's text makes three events); dropped whenever an endpoint changes.
 SUBSCRIBED_FOR_SECONDS = 60
-# ... and for a second in each process's memory, so that a visitor's text (three events) or a
-# busy workspace costs one cache read a second, not one per event. An endpoint made or changed
-# through another process gets its events within that second.
-REMEMBERED_FOR_SECONDS = 1.0
-REMEMBERED_MAX = 10_000
-_remembered: dict[int, tuple[float, frozenset[str]]] = {}
+_subscriptions = Remembered(seconds=1.0)
 
 
 def _subscribed_key(workspace_id: int) -> str:
@@ -43,11 +39,11 @@ def _subscribed_key(workspace_id: int) -> str:
 
 def subscribed_events(workspace_id: int) -> frozenset[str]:
     """The events at least one active endpoint of the workspace wants."""
-    now = time.monotonic()
-    remembered = _remembered.get(workspace_id)
-    if remembered is not None and remembered[0] > now:
-        return remembered[1]
     key = _subscribed_key(workspace_id)
+    return _subscriptions.get(key, lambda: _subscribed_in_cache(workspace_id, key))
+
+
+def _subscribed_in_cache(workspace_id: int, key: str) -> frozenset[str]:
     found = cache.get(key)
     if found is None:
         found = set()
@@ -57,24 +53,11 @@ def subscribed_events(workspace_id: int) -> frozenset[str]:
             found.update(chosen if isinstance(chosen, list) else [])
         found = frozenset(found)
         cache.set(key, found, SUBSCRIBED_FOR_SECONDS)
-    if len(_remembered) >= REMEMBERED_MAX:
-        _remembered.clear()
-    _remembered[workspace_id] = (now + REMEMBERED_FOR_SECONDS, found)
     return found
 
 
-def forget_subscriptions_now(workspace_id: int | None = None) -> None:
-    """Drop what this process and the cache remember of a workspace's subscriptions (of every
-    workspace's in this process, without one)."""
-    if workspace_id is None:
-        _remembered.clear()
-        return
-    _remembered.pop(workspace_id, None)
-    cache.delete(_subscribed_key(workspace_id))
-
-
 def _forget_subscriptions(workspace_id: int) -> None:
-    transaction.on_commit(lambda: forget_subscriptions_now(workspace_id))
+    transaction.on_commit(lambda: _subscriptions.forget(_subscribed_key(workspace_id)))
 
 
 def new_secret() -> str:

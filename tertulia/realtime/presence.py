@@ -13,13 +13,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tertulia.accounts.models import Member
+from tertulia.core.cache import Remembered
 from tertulia.realtime import events
 from tertulia.realtime.publish import publish_on_commit
 
 BEAT_SECONDS = 30
 ONLINE_SECONDS = 90
-# How long `anyone_online` remembers its answer (the chat asks after every message).
+# How long `anyone_online` remembers its answer (the chat asks after every message): in the
+# shared cache, and in each process for a second more.
 ANYONE_ONLINE_SECONDS = 2
+_online = Remembered(seconds=1.0)
 
 
 def presence_beat(*, member_id: int) -> None:
@@ -27,14 +30,14 @@ def presence_beat(*, member_id: int) -> None:
     until = timezone.now() + timedelta(seconds=ONLINE_SECONDS)
     Member.objects.filter(pk=member_id).update(online_until=until)
     workspace_id = Member.objects.filter(pk=member_id).values_list("workspace_id", flat=True)
-    cache.delete(_anyone_online_key(workspace_id.first()))
+    _online.forget(_anyone_online_key(workspace_id.first()))
 
 
 def presence_set_away(*, member: Member, away: bool) -> None:
     """The member's Online / Away switch; every dashboard of the workspace hears it."""
     Member.objects.filter(pk=member.pk).update(away=away)
     member.away = away
-    cache.delete(_anyone_online_key(member.workspace_id))
+    _online.forget(_anyone_online_key(member.workspace_id))
     publish_on_commit(
         workspace_id=member.workspace_id,
         event=events.MEMBER_PRESENCE,
@@ -55,8 +58,13 @@ def _anyone_online_key(workspace_id: int | None) -> str:
 
 def anyone_online(*, workspace_id: int) -> bool:
     """`members_online(...).exists()`, remembered for `ANYONE_ONLINE_SECONDS` in the cache (shared
-    by the processes when Redis is set); a member's beat or Online / Away switch forgets it."""
+    by the processes when Redis is set) and a second in each process; a member's beat or Online
+    / Away switch forgets it (at once in this process, within that second in the others)."""
     key = _anyone_online_key(workspace_id)
+    return _online.get(key, lambda: _anyone_online_in_cache(workspace_id, key))
+
+
+def _anyone_online_in_cache(workspace_id: int, key: str) -> bool:
     online = cache.get(key)
     if online is None:
         online = members_online(workspace_id=workspace_id).exists()

@@ -236,8 +236,8 @@ def test_what_the_endpoints_want_is_remembered_for_a_second_and_dropped_on_a_cha
 ):
     """A text's events cost one cache read a second: an endpoint changed through this process
     counts at once; one made through another (its row and the shared cache change, not this
-    process's memory) counts within `REMEMBERED_FOR_SECONDS`."""
-    monkeypatch.setattr(webhooks, "REMEMBERED_FOR_SECONDS", 0.3)
+    process's memory) counts within the second it is remembered."""
+    monkeypatch.setattr(webhooks._subscriptions, "seconds", 0.3)
     workspace_id = owner.workspace_id
     first, second = sorted(SUBSCRIBABLE_EVENTS)[:2]
     assert webhooks.subscribed_events(workspace_id) == frozenset()
